@@ -1,0 +1,276 @@
+//! How an idle worker waits for work: the [`Park`] trait and the condvar default.
+//!
+//! The executor knows nothing about I/O or time. When a worker has nothing to run
+//! it parks; a runtime may install one *driver* (a [`Park`] implementation that
+//! also waits for I/O readiness and timers). Only one worker at a time parks in
+//! the driver; the others sleep on their own condvar, so an unpark is always
+//! aimed at one thread.
+
+use std::time::Duration;
+
+/// Something a thread can block in until it is unparked or a timeout elapses.
+///
+/// The runtime's driver (the reactor and the timer wheel, composed by the `corio`
+/// facade) implements this trait. `park` may process events (fire timers, wake
+/// sockets' tasks) before it returns; the wakers it calls schedule tasks on the
+/// runtime as usual.
+///
+/// # Example
+///
+/// ```
+/// use corio_executor::park::Park;
+/// use std::time::Duration;
+///
+/// struct Nothing;
+/// impl Park for Nothing {
+///     fn park(&self, timeout: Option<Duration>) {
+///         if let Some(t) = timeout { std::thread::sleep(t.min(Duration::from_millis(1))) }
+///     }
+///     fn unpark(&self) {}
+/// }
+/// Nothing.park(Some(Duration::ZERO));
+/// ```
+pub trait Park: Send + Sync + 'static {
+    /// Blocks until [`unpark`](Park::unpark) is called or `timeout` elapses
+    /// (`None`: no limit; `Some(Duration::ZERO)`: poll events and return at once).
+    /// An `unpark` that came before this call makes it return promptly.
+    /// Spurious returns are allowed.
+    fn park(&self, timeout: Option<Duration>);
+
+    /// Makes the thread blocked in [`park`](Park::park) return, or the next call
+    /// return at once. Callable from any thread.
+    fn unpark(&self);
+}
+
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The default [`Park`]: a mutex, a condvar and a notified flag.
+///
+/// An `unpark` that comes before `park` is remembered (one of them), so no
+/// wake-up is lost; `unpark` on a thread that is not parked costs one atomic swap.
+///
+/// # Example
+///
+/// ```
+/// use corio_executor::park::{CondvarPark, Park};
+/// use std::sync::Arc;
+/// let park = Arc::new(CondvarPark::new());
+/// let unparker = park.clone();
+/// let t = std::thread::spawn(move || unparker.unpark());
+/// park.park(None); // returns once the other thread has unparked us
+/// t.join().unwrap();
+/// ```
+#[derive(Debug)]
+pub struct CondvarPark {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl Default for CondvarPark {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CondvarPark {
+    /// A parker with no pending unpark.
+    ///
+    /// ```
+    /// let park = corio_executor::park::CondvarPark::new();
+    /// # let _ = park;
+    /// ```
+    pub fn new() -> CondvarPark {
+        CondvarPark { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new() }
+    }
+}
+
+impl Park for CondvarPark {
+    fn park(&self, timeout: Option<Duration>) {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let mut guard = self.mutex.lock();
+        if self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst).is_err() {
+            // Notified between the first check and taking the lock.
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        loop {
+            let timed_out = match deadline {
+                None => {
+                    self.condvar.wait(&mut guard);
+                    false
+                }
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    left.is_zero() || wait_timeout(&self.condvar, &mut guard, left)
+                }
+            };
+            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+                return;
+            }
+            if timed_out {
+                // Leave PARKED_CONDVAR, keeping a notification that races in.
+                if self.state.compare_exchange(PARKED_CONDVAR, EMPTY, SeqCst, SeqCst).is_err() {
+                    self.state.store(EMPTY, SeqCst);
+                }
+                return;
+            }
+        }
+    }
+
+    fn unpark(&self) {
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED_CONDVAR {
+            // Taking the lock orders this notify after the parker's wait began.
+            drop(self.mutex.lock());
+            self.condvar.notify_one();
+        }
+    }
+}
+
+/// The runtime's driver and the lock that lets one worker at a time park in it.
+pub(crate) struct DriverSlot {
+    driver: std::sync::Arc<dyn Park>,
+    busy: AtomicBool,
+}
+
+impl DriverSlot {
+    pub(crate) fn new(driver: std::sync::Arc<dyn Park>) -> DriverSlot {
+        DriverSlot { driver, busy: AtomicBool::new(false) }
+    }
+
+    fn try_lock(&self) -> bool {
+        !self.busy.load(SeqCst) && !self.busy.swap(true, SeqCst)
+    }
+
+    fn unlock(&self) {
+        self.busy.store(false, SeqCst);
+    }
+
+    /// Polls the driver for events without blocking, unless another thread is in it.
+    pub(crate) fn poll_events(&self) {
+        if self.try_lock() {
+            self.driver.park(Some(Duration::ZERO));
+            self.unlock();
+        }
+    }
+
+    pub(crate) fn unpark(&self) {
+        self.driver.unpark();
+    }
+}
+
+/// A worker's parker: it blocks in the driver when the driver is free, on its
+/// own condvar otherwise, and its unpark reaches whichever of the two it is in.
+pub(crate) struct Parker {
+    own: CondvarPark,
+    driver: Option<Arc<DriverSlot>>,
+}
+
+impl Parker {
+    pub(crate) fn new(driver: Option<Arc<DriverSlot>>) -> Parker {
+        Parker { own: CondvarPark::new(), driver }
+    }
+
+    /// Blocks until unparked (or a driver event, or a spurious wake-up).
+    pub(crate) fn park(&self) {
+        if let Some(slot) = &self.driver {
+            if self.own.state.load(SeqCst) == NOTIFIED {
+                self.own.state.store(EMPTY, SeqCst);
+                return;
+            }
+            if slot.try_lock() {
+                if self.own.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst).is_ok() {
+                    slot.driver.park(None);
+                }
+                // Leave the driver, consuming any unpark that arrived meanwhile.
+                self.own.state.store(EMPTY, SeqCst);
+                slot.unlock();
+                return;
+            }
+        }
+        self.own.park(None);
+    }
+
+    pub(crate) fn unpark(&self) {
+        match self.own.state.swap(NOTIFIED, SeqCst) {
+            PARKED_CONDVAR => {
+                drop(self.own.mutex.lock());
+                self.own.condvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(slot) = &self.driver {
+                    slot.unpark();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+
+    /// An unpark from another thread is never lost, whichever side runs first.
+    #[test]
+    fn unpark_is_never_lost() {
+        loom::model(|| {
+            let park = Arc::new(CondvarPark::new());
+            let unparker = park.clone();
+            let t = loom::thread::spawn(move || unparker.unpark());
+            park.park(None);
+            t.join().unwrap();
+        });
+    }
+
+    /// Two unparks and two parks: the second park returns too.
+    #[test]
+    fn repeated_unparks_each_release_a_park() {
+        loom::model(|| {
+            let park = Arc::new(CondvarPark::new());
+            let unparker = park.clone();
+            let t = loom::thread::spawn(move || {
+                unparker.unpark();
+            });
+            park.park(None);
+            t.join().unwrap();
+            park.unpark();
+            park.park(None);
+        });
+    }
+
+    /// A mock driver: a CondvarPark inside a driver slot.
+    struct MockDriver(CondvarPark);
+    impl Park for MockDriver {
+        fn park(&self, timeout: Option<Duration>) {
+            self.0.park(timeout)
+        }
+        fn unpark(&self) {
+            self.0.unpark()
+        }
+    }
+
+    /// A worker parked in the driver is reached by its unpark.
+    #[test]
+    fn unpark_reaches_a_worker_parked_in_the_driver() {
+        loom::model(|| {
+            let slot = Arc::new(DriverSlot::new(std::sync::Arc::new(MockDriver(CondvarPark::new()))));
+            let parker = Arc::new(Parker::new(Some(slot)));
+            let unparker = parker.clone();
+            let t = loom::thread::spawn(move || unparker.unpark());
+            parker.park();
+            t.join().unwrap();
+        });
+    }
+}

@@ -1,0 +1,197 @@
+//! The multi-threaded work-stealing scheduler.
+//!
+//! * [`Shared`] (this file): what all workers share — the global injector, each
+//!   worker's stealer and parker, the idle bookkeeping, the registry of live
+//!   tasks — and `schedule`, the one function that decides where a woken task goes.
+//! * [`worker`]: the run loop of a worker thread.
+//! * [`idle`]: which workers search, sleep and get woken.
+//!
+//! Where a task goes when it becomes runnable:
+//! * woken or spawned on a worker of this runtime, during a task's poll: that
+//!   worker's LIFO slot (the previous occupant moves to the back of the local
+//!   queue, where other workers can steal it);
+//! * woken by itself during its own poll (a yield): the back of the local queue;
+//! * woken or spawned anywhere else (another thread, `block_on`, the driver of
+//!   another runtime): the global injector, and one sleeping worker is woken if
+//!   nobody is searching.
+
+pub(crate) mod idle;
+pub(crate) mod worker;
+
+use std::time::Instant;
+
+use crate::blocking::BlockingPool;
+use crate::loom::{Arc, AtomicBool, Injector, Ordering::SeqCst, Stealer, fence};
+use crate::park::{DriverSlot, Parker};
+use crate::registry::Registry;
+use crate::task::cell::trailer;
+use crate::task::{Notified, OwnedRef, RawTask, Schedule, TaskError, TaskInfo, TaskState};
+use idle::Idle;
+
+/// Tuning knobs, fixed when the runtime is built.
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// A worker takes from the global injector first every this many ticks.
+    pub(crate) global_queue_interval: u32,
+    /// A worker polls the driver for events every this many ticks.
+    pub(crate) event_interval: u32,
+    /// Most LIFO-slot polls in a row before the slot's task goes to the queue.
+    pub(crate) max_lifo_polls: u32,
+    pub(crate) thread_name: String,
+    pub(crate) on_thread_start: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_thread_stop: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// Everything the workers of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) injector: Injector<Notified>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) driver: Option<Arc<DriverSlot>>,
+    pub(crate) config: Config,
+    shutdown: AtomicBool,
+}
+
+/// What other threads may touch of a worker.
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer<Notified>,
+    pub(crate) parker: Parker,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        stealers: Vec<Stealer<Notified>>,
+        driver: Option<Arc<DriverSlot>>,
+        blocking: BlockingPool,
+        config: Config,
+    ) -> Shared {
+        let workers = stealers.len();
+        let remotes = stealers
+            .into_iter()
+            .map(|stealer| Remote { stealer, parker: Parker::new(driver.clone()) })
+            .collect();
+        Shared {
+            remotes,
+            injector: Injector::new(),
+            idle: Idle::new(workers),
+            registry: Registry::new(workers),
+            blocking,
+            driver,
+            config,
+            shutdown: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(SeqCst)
+    }
+
+    /// Queue a task from outside this runtime's workers.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        if self.is_shutdown() {
+            // The workers are gone or going; the registry cancels the task.
+            drop(task);
+            return;
+        }
+        self.injector.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes one sleeping worker if nobody is searching for work.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// True if any queue holds a task (used by a worker about to sleep).
+    pub(crate) fn has_queued_work(&self) -> bool {
+        fence(SeqCst);
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    /// Starts shutdown: workers stop at their next tick.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+        if let Some(driver) = &self.driver {
+            driver.unpark();
+        }
+    }
+
+    /// After the workers have stopped: drop queued references, cancel every live task.
+    pub(crate) fn finish_shutdown(&self) {
+        while let Some(task) = self.injector.steal().success() {
+            drop(task);
+        }
+        self.registry.close_and_drain(OwnedRef::shutdown);
+        // Tasks cancelled above may have woken others into the injector.
+        while let Some(task) = self.injector.steal().success() {
+            drop(task);
+        }
+    }
+
+    /// Registers a freshly allocated task and queues it.
+    pub(crate) fn bind_and_schedule(self: &Arc<Self>, registry_ref: OwnedRef, task: Notified) {
+        match self.registry.insert(registry_ref) {
+            Ok(()) => self.schedule(task),
+            Err(owned) => {
+                // Shutting down: the task never runs.
+                drop(task);
+                owned.shutdown();
+            }
+        }
+    }
+
+    pub(crate) fn task_infos(&self) -> Vec<TaskInfo> {
+        let now = Instant::now();
+        let mut infos = Vec::new();
+        self.registry.for_each(|raw| infos.push(task_info(raw, now)));
+        infos.sort_by_key(|info| info.id);
+        infos
+    }
+}
+
+fn task_info(raw: RawTask, now: Instant) -> TaskInfo {
+    let trailer = trailer(raw);
+    TaskInfo {
+        id: raw.id(),
+        name: trailer.meta.name.clone(),
+        parent: trailer.meta.parent,
+        age: now.saturating_duration_since(trailer.meta.spawned_at),
+        polls: trailer.polls.load(crate::loom::Ordering::Relaxed),
+        state: TaskState::from_snapshot(raw.header().state.load()),
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        worker::with_current(self, |local| match local {
+            Some(worker) => worker.schedule_local(task, false),
+            None => self.schedule_remote(task),
+        })
+    }
+
+    fn yield_now(&self, task: Notified) {
+        worker::with_current(self, |local| match local {
+            Some(worker) => worker.schedule_local(task, true),
+            None => self.schedule_remote(task),
+        })
+    }
+
+    fn release(&self, task: RawTask) -> Option<OwnedRef> {
+        self.registry.remove(task)
+    }
+
+    fn unhandled_panic(&self, error: &TaskError) {
+        eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
+    }
+}

@@ -1,0 +1,230 @@
+//! The run loop of one worker thread.
+//!
+//! Each tick a worker takes one task — from the global injector first every
+//! `global_queue_interval` ticks (so it cannot starve), otherwise from its own
+//! queue, then from the injector — and runs it, then runs whatever the task put
+//! in the LIFO slot (at most `max_lifo_polls` in a row, within the same budget).
+//! With nothing local it *searches*: steals a batch from a random victim, then
+//! from the injector. With nothing anywhere it parks: in the driver if the
+//! driver is free (so it also waits for I/O and timers), else on its condvar.
+
+use std::cell::Cell;
+use std::ptr;
+
+use crate::budget;
+use crate::loom::{Arc, Worker, spin_loop};
+use crate::task::Notified;
+
+use super::Shared;
+
+/// The worker-local half of a worker, reachable from its thread only.
+pub(crate) struct WorkerCtx {
+    shared: Arc<Shared>,
+    index: usize,
+    local: Worker<Notified>,
+    lifo: Cell<Option<Notified>>,
+    tick: Cell<u32>,
+    rng: Cell<u32>,
+    searching: Cell<bool>,
+    /// True while a task of this worker is being polled: wakes then go to the LIFO slot.
+    in_task: Cell<bool>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const WorkerCtx> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with this thread's worker if it is a worker of `shared`'s runtime.
+pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&WorkerCtx>) -> R) -> R {
+    let ctx = CURRENT.with(|c| c.get());
+    // SAFETY: the pointer is set by `run` to a `WorkerCtx` on its stack and
+    // cleared before that frame ends; only this thread reads it.
+    let ctx = unsafe { ctx.as_ref() };
+    f(ctx.filter(|ctx| Arc::ptr_eq(&ctx.shared, shared)))
+}
+
+/// Runs worker `index` until the runtime shuts down.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+    let ctx = WorkerCtx {
+        rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        shared,
+        index,
+        local,
+        lifo: Cell::new(None),
+        tick: Cell::new(0),
+        searching: Cell::new(false),
+        in_task: Cell::new(false),
+    };
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(ptr::null()));
+        }
+    }
+    CURRENT.with(|c| c.set(&ctx));
+    let _reset = Reset;
+    ctx.run_loop();
+    ctx.drain();
+}
+
+impl WorkerCtx {
+    fn run_loop(&self) {
+        let config = &self.shared.config;
+        while !self.shared.is_shutdown() {
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            if tick % config.event_interval == 0 {
+                if let Some(driver) = &self.shared.driver {
+                    driver.poll_events();
+                }
+            }
+            if let Some(task) = self.next_task(tick) {
+                self.run_task(task);
+            } else if let Some(task) = self.search() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Notified> {
+        if tick % self.shared.config.global_queue_interval == 0 {
+            if let Some(task) = self.shared.injector.steal().success() {
+                return Some(task);
+            }
+        }
+        self.local.pop().or_else(|| self.steal_from_injector())
+    }
+
+    fn steal_from_injector(&self) -> Option<Notified> {
+        loop {
+            let steal = self.shared.injector.steal_batch_and_pop(&self.local);
+            if !steal.is_retry() {
+                return steal.success();
+            }
+            spin_loop();
+        }
+    }
+
+    /// Steal from other workers, then the injector; refused when half the workers search.
+    fn search(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_random() as usize % n;
+        for _ in 0..4 {
+            let mut retry = false;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                let steal = remotes[victim].stealer.steal_batch_and_pop(&self.local);
+                retry |= steal.is_retry();
+                if let Some(task) = steal.success() {
+                    return Some(task);
+                }
+            }
+            if let Some(task) = self.steal_from_injector() {
+                return Some(task);
+            }
+            if !retry {
+                break;
+            }
+            spin_loop();
+        }
+        None
+    }
+
+    fn run_task(&self, task: Notified) {
+        if self.searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: there may be more, let another look.
+            self.shared.notify_parked();
+        }
+        let _budget = budget::Scoped::set(Some(budget::INITIAL));
+        self.in_task.set(true);
+        task.run();
+        let mut lifo_polls = 0;
+        while let Some(next) = self.lifo.take() {
+            if lifo_polls >= self.shared.config.max_lifo_polls || !budget::has_remaining() {
+                // Two tasks ping-ponging through the slot must not starve the queue.
+                self.local.push(next);
+                self.shared.notify_parked();
+                break;
+            }
+            lifo_polls += 1;
+            next.run();
+        }
+        self.in_task.set(false);
+    }
+
+    /// Where a task goes when woken or spawned on this worker.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if is_yield || !self.in_task.get() {
+            self.local.push(task);
+            self.shared.notify_parked();
+        } else if let Some(previous) = self.lifo.replace(Some(task)) {
+            self.local.push(previous);
+            self.shared.notify_parked();
+        }
+    }
+
+    fn park(&self) {
+        let idle = &self.shared.idle;
+        let was_searching = self.searching.replace(false);
+        let last_searcher = idle.transition_worker_to_parked(self.index, was_searching);
+        if (last_searcher || !was_searching) && self.shared.has_queued_work() {
+            // Work arrived while we were deciding to sleep.
+            if !idle.unpark_self(self.index) {
+                self.searching.set(true);
+            }
+            return;
+        }
+        let parker = &self.shared.remotes[self.index].parker;
+        loop {
+            parker.park();
+            if self.shared.is_shutdown() {
+                return;
+            }
+            if !self.local.is_empty() {
+                // The driver woke tasks onto our queue while we slept.
+                if !idle.unpark_self(self.index) {
+                    self.searching.set(true);
+                }
+                if self.local.len() > 1 {
+                    self.shared.notify_parked();
+                }
+                return;
+            }
+            if !idle.is_parked(self.index) {
+                // A notifier took us off the sleepers list and counted us as searching.
+                self.searching.set(true);
+                return;
+            }
+        }
+    }
+
+    fn next_random(&self) -> u32 {
+        // xorshift32: fast, and good enough to pick a victim.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// At shutdown: drop the references this worker still queues.
+    fn drain(&self) {
+        drop(self.lifo.take());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+    }
+}
