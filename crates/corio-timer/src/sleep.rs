@@ -1,0 +1,266 @@
+//! [`Sleep`]: a future that completes at a deadline.
+
+use crate::clock::add_saturating;
+use crate::context::{self, NO_TIMER};
+use crate::loom::Arc;
+use crate::timer::Shard;
+use crate::wheel::{Key, Reset};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Waits until `duration` has passed (asyncio's `sleep`).
+///
+/// The deadline is taken when `sleep` is called, from the current timer's
+/// clock (virtual while paused), or from the real clock outside a runtime.
+/// `sleep(Duration::ZERO)` yields once: its first poll wakes the task and
+/// returns `Pending`, the next returns `Ready` (asyncio's `sleep(0)`), without
+/// touching the wheel. Durations too large for an `Instant` saturate to a
+/// deadline decades ahead (the sleep never fires in practice).
+///
+/// # Example
+///
+/// ```
+/// use std::{future::Future, pin::pin, task::{Context, Waker}, time::Duration};
+///
+/// let timer = corio_timer::Timer::builder().start_paused(true).build();
+/// let _guard = timer.enter();
+/// let mut nap = pin!(corio_timer::sleep(Duration::from_millis(10)));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(nap.as_mut().poll(&mut cx).is_pending());
+/// timer.advance(Duration::from_millis(9));
+/// assert!(nap.as_mut().poll(&mut cx).is_pending()); // never early
+/// timer.advance(Duration::from_millis(1));
+/// assert!(nap.as_mut().poll(&mut cx).is_ready());
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = add_saturating(crate::now(), duration);
+    Sleep {
+        deadline,
+        state: if duration.is_zero() {
+            State::YieldOnce
+        } else {
+            State::Idle
+        },
+    }
+}
+
+/// Waits until `deadline` (an instant of the timer's clock, see
+/// [`now`](crate::now)). A deadline already passed completes on the first
+/// poll.
+///
+/// # Example
+///
+/// ```
+/// use std::{future::Future, pin::pin, task::{Context, Waker}, time::Duration};
+///
+/// let timer = corio_timer::Timer::builder().start_paused(true).build();
+/// let _guard = timer.enter();
+/// let past = corio_timer::now();
+/// timer.advance(Duration::from_secs(1));
+/// let mut late = pin!(corio_timer::sleep_until(past));
+/// assert!(late.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+/// assert_eq!(timer.registrations(), 0);
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::until(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// Registration is lazy: a `Sleep` enters the timer wheel on its first poll
+/// (if its deadline has not passed by then), so creating and dropping one
+/// that was never polled costs no lock. Dropping a registered `Sleep` removes
+/// its entry. `Sleep` is `Unpin`; it may be moved between polls and dropped
+/// from any thread.
+///
+/// # Example
+///
+/// ```
+/// use std::{future::Future, pin::pin, task::{Context, Waker}, time::Duration};
+///
+/// let timer = corio_timer::Timer::builder().start_paused(true).build();
+/// let _guard = timer.enter();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let unpolled = corio_timer::sleep(Duration::from_secs(1));
+/// drop(unpolled);
+/// assert_eq!(timer.registrations(), 0);
+/// let mut polled = corio_timer::sleep(Duration::from_secs(1));
+/// assert!(std::pin::Pin::new(&mut polled).poll(&mut cx).is_pending());
+/// assert_eq!(timer.len(), 1);
+/// drop(polled);
+/// assert_eq!(timer.len(), 0);
+/// ```
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Sleep {
+    deadline: Instant,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Not in the wheel (never polled, or reset, or its entry fired while it
+    /// was being reset).
+    Idle,
+    /// `sleep(ZERO)` not yet polled: yield once.
+    YieldOnce,
+    /// In the wheel of `shard` under `key` (or fired there, not yet seen).
+    Registered { shard: Arc<Shard>, key: Key },
+    /// Completed.
+    Done,
+}
+
+impl Sleep {
+    /// A sleep until `deadline` with no yield-once behaviour.
+    pub(crate) fn until(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            state: State::Idle,
+        }
+    }
+
+    /// The instant this sleep completes at (on the timer's clock).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let timer = corio_timer::Timer::builder().start_paused(true).build();
+    /// let _guard = timer.enter();
+    /// let s = corio_timer::sleep(Duration::from_secs(2));
+    /// assert_eq!(s.deadline() - timer.now(), Duration::from_secs(2));
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached on the timer's clock (or the
+    /// sleep has completed). A `Sleep` whose deadline has passed may still
+    /// return `Pending` once if the wheel has not processed it yet; it never
+    /// returns `Ready` before its deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let timer = corio_timer::Timer::builder().start_paused(true).build();
+    /// let _guard = timer.enter();
+    /// let s = corio_timer::sleep(Duration::from_secs(2));
+    /// assert!(!s.is_elapsed());
+    /// timer.advance(Duration::from_secs(2));
+    /// assert!(s.is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        match &self.state {
+            State::Done => true,
+            State::Registered { shard, .. } => shard.common.clock.now() >= self.deadline,
+            _ => crate::now() >= self.deadline,
+        }
+    }
+
+    /// Changes the deadline, whether or not the sleep has completed; the
+    /// sleep then waits for the new deadline. A registered sleep moves in
+    /// the wheel (O(1)); an unregistered one stays unregistered until polled.
+    ///
+    /// ```
+    /// use std::{future::Future, pin::Pin, task::{Context, Waker}, time::Duration};
+    ///
+    /// let timer = corio_timer::Timer::builder().start_paused(true).build();
+    /// let _guard = timer.enter();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut s = corio_timer::sleep(Duration::from_millis(5));
+    /// assert!(Pin::new(&mut s).poll(&mut cx).is_pending());
+    /// s.reset(timer.now() + Duration::from_millis(50));
+    /// timer.advance(Duration::from_millis(10));
+    /// assert!(Pin::new(&mut s).poll(&mut cx).is_pending());
+    /// timer.advance(Duration::from_millis(40));
+    /// assert!(Pin::new(&mut s).poll(&mut cx).is_ready());
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let State::Registered { shard, key } = std::mem::replace(&mut self.state, State::Idle) {
+            let when = shard.common.clock.tick_ceil(deadline);
+            match shard.reset(key, when) {
+                Reset::Moved(_) => self.state = State::Registered { shard, key },
+                Reset::Due(waker) => {
+                    self.state = State::Done;
+                    waker.wake();
+                }
+                // It fired (its wake-up may still arrive: a spurious wake);
+                // the next poll registers the new deadline.
+                Reset::Gone => {}
+            }
+        }
+    }
+
+    /// The current time on the clock this sleep is measured by.
+    pub(crate) fn clock_now(&self) -> Instant {
+        match &self.state {
+            State::Registered { shard, .. } => shard.common.clock.now(),
+            _ => crate::now(),
+        }
+    }
+
+    /// First poll (or first after a reset): complete if due, else register.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let deadline = self.deadline;
+        let registered = context::with_current(|current| {
+            let Some((handle, hint)) = current else {
+                return if deadline <= Instant::now() {
+                    Ok(None)
+                } else {
+                    Err(())
+                };
+            };
+            let clock = handle.clock();
+            let now = clock.now();
+            if deadline <= now {
+                return Ok(None);
+            }
+            let shard = handle.shard(hint);
+            let key = shard.register(clock.tick_ceil(deadline), clock.tick_floor(now), cx.waker());
+            Ok(key.map(|key| (shard.clone(), key)))
+        });
+        match registered {
+            Ok(Some((shard, key))) => {
+                self.state = State::Registered { shard, key };
+                Poll::Pending
+            }
+            Ok(None) => {
+                self.state = State::Done;
+                Poll::Ready(())
+            }
+            Err(()) => panic!("{NO_TIMER}"),
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match &this.state {
+            State::Done => Poll::Ready(()),
+            State::YieldOnce => {
+                this.state = State::Done;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            State::Idle => this.poll_idle(cx),
+            State::Registered { shard, key } => {
+                let res = shard.poll_entry(*key, cx.waker());
+                if res.is_ready() {
+                    this.state = State::Done;
+                }
+                res
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Registered { shard, key } = &self.state {
+            shard.cancel(*key);
+        }
+    }
+}
