@@ -1,1 +1,129 @@
-//! Shared helpers of the integration tests.
+//! Shared helpers of corio's integration tests: drop counters, a watchdog so a
+//! hang fails the test instead of stalling CI, and thread counting.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Counts how many values of a family were dropped.
+///
+/// ```
+/// let drops = corio_tests::DropCounter::new();
+/// drop(drops.token());
+/// assert_eq!(drops.count(), 1);
+/// ```
+#[derive(Clone, Default, Debug)]
+pub struct DropCounter(Arc<AtomicUsize>);
+
+/// One value that bumps its [`DropCounter`] when dropped.
+#[derive(Debug)]
+pub struct DropToken(Arc<AtomicUsize>);
+
+impl DropCounter {
+    /// A counter at zero.
+    pub fn new() -> DropCounter {
+        DropCounter::default()
+    }
+
+    /// A value to move into a future; its drop is counted.
+    pub fn token(&self) -> DropToken {
+        DropToken(self.0.clone())
+    }
+
+    /// Drops counted so far.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `f` on its own thread and fails the test if it takes longer than `limit`
+/// (a hang becomes a clear failure instead of a stuck CI run).
+///
+/// ```
+/// assert_eq!(corio_tests::within(std::time::Duration::from_secs(5), || 3), 3);
+/// ```
+pub fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let result = f();
+        let _ = tx.send(());
+        result
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) => thread.join().expect("the test body panicked"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(_) => unreachable!("sent before returning"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the test did not finish within {limit:?}: something hangs")
+        }
+    }
+}
+
+/// Number of threads in this process (Linux: entries of /proc/self/task).
+///
+/// ```
+/// assert!(corio_tests::thread_count() >= 1);
+/// ```
+pub fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Number of open file descriptors of this process (Linux: /proc/self/fd).
+///
+/// ```
+/// assert!(corio_tests::fd_count() >= 3);
+/// ```
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Waits until `condition` holds, checking every millisecond, for at most `limit`.
+/// Returns whether it held. For states that only change on a timer of the code
+/// under test (a thread retiring after its keep-alive), not as a stand-in for
+/// synchronisation.
+///
+/// ```
+/// assert!(corio_tests::eventually(std::time::Duration::from_secs(1), || true));
+/// ```
+pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Number of this process's threads whose name starts with `prefix`
+/// (Linux: /proc/self/task/*/comm; names are cut at 15 bytes).
+///
+/// ```
+/// std::thread::Builder::new().name("probe-x".into()).spawn(|| {
+///     assert_eq!(corio_tests::threads_named("probe-"), 1);
+/// }).unwrap().join().unwrap();
+/// ```
+pub fn threads_named(prefix: &str) -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with(prefix))
+        .count()
+}

@@ -15,7 +15,9 @@ use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::loom::{Arc, Condvar, Mutex, wait_timeout};
+use std::sync::Arc;
+
+use crate::loom::{Condvar, Mutex, wait_timeout};
 use crate::runtime::Handle;
 use crate::task::{Notified, OwnedRef, RawTask, Schedule};
 
@@ -72,7 +74,11 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
 }
 
 impl BlockingPool {
-    pub(crate) fn new(max_threads: usize, keep_alive: Duration, thread_name: String) -> BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        keep_alive: Duration,
+        thread_name: String,
+    ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
                 state: Mutex::new(PoolState::default()),

@@ -11,7 +11,7 @@ use crate::loom::Worker;
 use crate::park::{DriverSlot, Park};
 use crate::runtime::{Handle, Runtime};
 use crate::scheduler::{Config, Shared, worker};
-use crate::task::Notified;
+use crate::task::{Notified, TaskError};
 
 /// Settings for a [`Runtime`].
 ///
@@ -36,6 +36,7 @@ pub struct Builder {
     driver: Option<Arc<dyn Park>>,
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    on_unhandled_panic: Option<Arc<dyn Fn(&TaskError) + Send + Sync>>,
     global_queue_interval: u32,
     event_interval: u32,
 }
@@ -75,6 +76,7 @@ impl Builder {
             driver: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_unhandled_panic: None,
             global_queue_interval: 61,
             event_interval: 61,
         }
@@ -173,6 +175,31 @@ impl Builder {
         self
     }
 
+    /// Where the panics of tasks that nobody awaits are reported (default: a
+    /// line on stderr naming the task). Called once per such panic, on the
+    /// thread where it happened (or where the last handle was dropped).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let reports = Arc::new(AtomicUsize::new(0));
+    /// let counter = reports.clone();
+    /// let rt = corio_executor::Builder::new()
+    ///     .on_unhandled_panic(move |err| {
+    ///         assert!(err.is_panic());
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt.spawn(async { panic!("nobody is listening") }));
+    /// rt.shutdown();
+    /// assert_eq!(reports.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_unhandled_panic(mut self, f: impl Fn(&TaskError) + Send + Sync + 'static) -> Builder {
+        self.on_unhandled_panic = Some(Arc::new(f));
+        self
+    }
+
     /// A worker takes a task from the global queue first every `n` ticks (default 61).
     ///
     /// ```
@@ -218,19 +245,26 @@ impl Builder {
         };
         let locals: Vec<Worker<Notified>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let driver = self.driver.map(|d| crate::loom::Arc::new(DriverSlot::new(d)));
-        let blocking =
-            BlockingPool::new(self.max_blocking_threads, self.keep_alive, format!("{}-blocking", self.thread_name));
+        let driver = self.driver.map(|d| Arc::new(DriverSlot::new(d)));
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.keep_alive,
+            format!("{}-blocking", self.thread_name),
+        );
         let config = Config {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
+            lifo_slot: workers > 1,
             max_lifo_polls: 3,
             thread_name: self.thread_name,
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
+            on_unhandled_panic: self.on_unhandled_panic,
         };
-        let shared = crate::loom::Arc::new(Shared::new(stealers, driver, blocking, config));
-        let handle = Handle { shared: shared.clone() };
+        let shared = Arc::new(Shared::new(stealers, driver, blocking, config));
+        let handle = Handle {
+            shared: shared.clone(),
+        };
         shared.blocking.set_handle(handle.clone());
         let mut threads = Vec::with_capacity(workers);
         for (index, local) in locals.into_iter().enumerate() {

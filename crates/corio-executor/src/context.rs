@@ -80,7 +80,11 @@ impl Drop for EnterGuard {
 fn enter(handle: &Handle, is_async: bool) -> EnterGuard {
     let previous_handle = HANDLE.with(|h| h.borrow_mut().replace(handle.clone()));
     let previous_async = IN_ASYNC.with(|a| a.replace(is_async || a.get()));
-    EnterGuard { previous_handle, previous_async, _not_send: std::marker::PhantomData }
+    EnterGuard {
+        previous_handle,
+        previous_async,
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// Enter `handle`'s runtime on a thread that will run async code (a worker or

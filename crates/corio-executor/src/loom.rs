@@ -9,7 +9,6 @@
 
 #[cfg(not(loom))]
 pub(crate) mod imp {
-    pub(crate) use std::sync::Arc;
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 
     pub(crate) use crossbeam_deque::{Injector, Stealer, Worker};
@@ -70,9 +69,6 @@ pub(crate) mod imp {
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock().unwrap()
         }
-        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-            self.0.try_lock().ok()
-        }
     }
 
     /// loom's condvar behind `parking_lot`'s `&mut guard` API.
@@ -122,7 +118,7 @@ pub(crate) mod imp {
         loom::thread::yield_now();
     }
 
-    pub(crate) use deque::{Injector, Steal, Stealer, Worker};
+    pub(crate) use deque::{Injector, Stealer, Worker};
 
     /// Stand-ins for crossbeam-deque with the same API, built on loom's mutex.
     mod deque {
@@ -141,6 +137,9 @@ pub(crate) mod imp {
         impl<T> Steal<T> {
             pub(crate) fn is_retry(&self) -> bool {
                 matches!(self, Steal::Retry)
+            }
+            pub(crate) fn is_empty(&self) -> bool {
+                matches!(self, Steal::Empty)
             }
             pub(crate) fn success(self) -> Option<T> {
                 match self {
@@ -215,16 +214,35 @@ pub(crate) mod imp {
                     None => Steal::Empty,
                 }
             }
-            pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+            pub(crate) fn steal_batch_with_limit_and_pop(
+                &self,
+                dest: &Worker<T>,
+                limit: usize,
+            ) -> Steal<T> {
                 let mut src = self.0.lock().unwrap();
                 let Some(first) = src.pop_front() else {
                     return Steal::Empty;
                 };
-                let half = src.len() / 2;
-                let moved: Vec<T> = src.drain(..half).collect();
+                let take = (src.len() / 2).min(limit.saturating_sub(1));
+                let moved: Vec<T> = src.drain(..take).collect();
                 drop(src);
                 dest.0.lock().unwrap().extend(moved);
                 Steal::Success(first)
+            }
+            pub(crate) fn steal_batch_with_limit(
+                &self,
+                dest: &Worker<T>,
+                limit: usize,
+            ) -> Steal<()> {
+                let mut src = self.0.lock().unwrap();
+                if src.is_empty() {
+                    return Steal::Empty;
+                }
+                let take = src.len().div_ceil(2).min(limit);
+                let moved: Vec<T> = src.drain(..take).collect();
+                drop(src);
+                dest.0.lock().unwrap().extend(moved);
+                Steal::Success(())
             }
             pub(crate) fn is_empty(&self) -> bool {
                 self.0.lock().unwrap().is_empty()

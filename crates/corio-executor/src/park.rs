@@ -42,7 +42,9 @@ pub trait Park: Send + Sync + 'static {
     fn unpark(&self);
 }
 
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
+#[cfg(loom)]
+use crate::loom::Arc;
+use crate::loom::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -86,20 +88,32 @@ impl CondvarPark {
     /// # let _ = park;
     /// ```
     pub fn new() -> CondvarPark {
-        CondvarPark { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new() }
+        CondvarPark {
+            state: AtomicUsize::new(EMPTY),
+            mutex: Mutex::new(()),
+            condvar: Condvar::new(),
+        }
     }
 }
 
 impl Park for CondvarPark {
     fn park(&self, timeout: Option<Duration>) {
-        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
             return;
         }
         if timeout == Some(Duration::ZERO) {
             return;
         }
         let mut guard = self.mutex.lock();
-        if self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst).is_err() {
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+            .is_err()
+        {
             // Notified between the first check and taking the lock.
             self.state.store(EMPTY, SeqCst);
             return;
@@ -116,12 +130,20 @@ impl Park for CondvarPark {
                     left.is_zero() || wait_timeout(&self.condvar, &mut guard, left)
                 }
             };
-            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
                 return;
             }
             if timed_out {
                 // Leave PARKED_CONDVAR, keeping a notification that races in.
-                if self.state.compare_exchange(PARKED_CONDVAR, EMPTY, SeqCst, SeqCst).is_err() {
+                if self
+                    .state
+                    .compare_exchange(PARKED_CONDVAR, EMPTY, SeqCst, SeqCst)
+                    .is_err()
+                {
                     self.state.store(EMPTY, SeqCst);
                 }
                 return;
@@ -146,7 +168,10 @@ pub(crate) struct DriverSlot {
 
 impl DriverSlot {
     pub(crate) fn new(driver: std::sync::Arc<dyn Park>) -> DriverSlot {
-        DriverSlot { driver, busy: AtomicBool::new(false) }
+        DriverSlot {
+            driver,
+            busy: AtomicBool::new(false),
+        }
     }
 
     fn try_lock(&self) -> bool {
@@ -174,12 +199,15 @@ impl DriverSlot {
 /// own condvar otherwise, and its unpark reaches whichever of the two it is in.
 pub(crate) struct Parker {
     own: CondvarPark,
-    driver: Option<Arc<DriverSlot>>,
+    driver: Option<std::sync::Arc<DriverSlot>>,
 }
 
 impl Parker {
-    pub(crate) fn new(driver: Option<Arc<DriverSlot>>) -> Parker {
-        Parker { own: CondvarPark::new(), driver }
+    pub(crate) fn new(driver: Option<std::sync::Arc<DriverSlot>>) -> Parker {
+        Parker {
+            own: CondvarPark::new(),
+            driver,
+        }
     }
 
     /// Blocks until unparked (or a driver event, or a spurious wake-up).
@@ -190,7 +218,12 @@ impl Parker {
                 return;
             }
             if slot.try_lock() {
-                if self.own.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst).is_ok() {
+                if self
+                    .own
+                    .state
+                    .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+                    .is_ok()
+                {
                     slot.driver.park(None);
                 }
                 // Leave the driver, consuming any unpark that arrived meanwhile.
@@ -265,7 +298,9 @@ mod loom_tests {
     #[test]
     fn unpark_reaches_a_worker_parked_in_the_driver() {
         loom::model(|| {
-            let slot = Arc::new(DriverSlot::new(std::sync::Arc::new(MockDriver(CondvarPark::new()))));
+            let slot = std::sync::Arc::new(DriverSlot::new(std::sync::Arc::new(MockDriver(
+                CondvarPark::new(),
+            ))));
             let parker = Arc::new(Parker::new(Some(slot)));
             let unparker = parker.clone();
             let t = loom::thread::spawn(move || unparker.unpark());

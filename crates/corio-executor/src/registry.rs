@@ -35,9 +35,18 @@ impl Registry {
     pub(crate) fn new(workers: usize) -> Registry {
         let count = (workers.max(1) * 4).next_power_of_two();
         let shards = (0..count)
-            .map(|_| CachePadded::new(Mutex::new(Shard { head: None, len: 0, closed: false })))
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    head: None,
+                    len: 0,
+                    closed: false,
+                }))
+            })
             .collect();
-        Registry { shards, mask: count - 1 }
+        Registry {
+            shards,
+            mask: count - 1,
+        }
     }
 
     fn shard(&self, task: RawTask) -> &Mutex<Shard> {
@@ -58,7 +67,9 @@ impl Registry {
             links.linked = true;
         });
         if let Some(old) = old_head {
-            with_links(RawTask::from_header(old), |links| links.prev = Some(raw.header_ptr()));
+            with_links(RawTask::from_header(old), |links| {
+                links.prev = Some(raw.header_ptr())
+            });
         }
         shard.head = Some(raw.header_ptr());
         shard.len += 1;
@@ -69,7 +80,8 @@ impl Registry {
     /// Removes a completed task, returning the registry's reference if it was there.
     pub(crate) fn remove(&self, raw: RawTask) -> Option<OwnedRef> {
         let mut shard = self.shard(raw).lock();
-        let (prev, next, linked) = with_links(raw, |l| (l.prev, l.next, std::mem::take(&mut l.linked)));
+        let (prev, next, linked) =
+            with_links(raw, |l| (l.prev, l.next, std::mem::take(&mut l.linked)));
         if !linked {
             return None;
         }
@@ -124,5 +136,7 @@ impl Registry {
 fn with_links<R>(raw: RawTask, f: impl FnOnce(&mut Links) -> R) -> R {
     // SAFETY: the links of a task are only accessed under its shard's lock,
     // which every caller holds; the registry's reference keeps the task alive.
-    cell::trailer(raw).links.with_mut(|links| f(unsafe { &mut *links }))
+    cell::trailer(raw)
+        .links
+        .with_mut(|links| f(unsafe { &mut *links }))
 }

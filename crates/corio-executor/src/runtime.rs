@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -11,11 +10,11 @@ use std::time::Instant;
 use crate::blocking::BlockingTask;
 use crate::builder::Builder;
 use crate::context::{self, EnterGuard, NoRuntime};
-use crate::loom::Arc;
 use crate::park::{CondvarPark, Park};
 use crate::scheduler::{Shared, worker};
 use crate::task::cell::{self, current_task_id};
 use crate::task::{Notified, OwnedRef, Task, TaskId, TaskInfo, TaskMeta};
+use std::sync::Arc;
 
 /// A multi-threaded work-stealing runtime: worker threads, a blocking pool, and
 /// the tasks spawned on them.
@@ -183,13 +182,17 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("workers", &self.handle.num_workers()).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("workers", &self.handle.num_workers())
+            .finish_non_exhaustive()
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("workers", &self.num_workers()).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("workers", &self.num_workers())
+            .finish_non_exhaustive()
     }
 }
 
@@ -197,10 +200,10 @@ impl fmt::Debug for Handle {
 struct BlockOnWaker(CondvarPark);
 
 impl Wake for BlockOnWaker {
-    fn wake(self: StdArc<Self>) {
+    fn wake(self: Arc<Self>) {
         self.0.unpark();
     }
-    fn wake_by_ref(self: &StdArc<Self>) {
+    fn wake_by_ref(self: &Arc<Self>) {
         self.0.unpark();
     }
 }
@@ -249,19 +252,32 @@ impl Handle {
         self.spawn_named(future, None)
     }
 
-    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<std::sync::Arc<str>>) -> Task<F::Output>
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        name: Option<std::sync::Arc<str>>,
+    ) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let shared = &self.shared;
-        let meta = TaskMeta { name, parent: current_task_id(), spawned_at: Instant::now() };
+        let meta = TaskMeta {
+            name,
+            parent: current_task_id(),
+            spawned_at: Instant::now(),
+        };
         // Three references: the registry's, the run queue's and the handle's.
         let raw = cell::allocate(future, shared.clone(), TaskId::next(), meta, 3);
         // SAFETY: each of the three values below takes one of the three references;
         // the task starts NOTIFIED with JOIN_INTEREST, as `Notified` and `Task` need.
-        let (task, notified, registry) =
-            unsafe { (Task::from_raw(raw), Notified::from_raw(raw), OwnedRef::from_raw(raw)) };
+        let (task, notified, registry) = unsafe {
+            (
+                Task::from_raw(raw),
+                Notified::from_raw(raw),
+                OwnedRef::from_raw(raw),
+            )
+        };
         shared.bind_and_schedule(registry, notified);
         task
     }
@@ -288,7 +304,11 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let meta = TaskMeta { name: None, parent: current_task_id(), spawned_at: Instant::now() };
+        let meta = TaskMeta {
+            name: None,
+            parent: current_task_id(),
+            spawned_at: Instant::now(),
+        };
         let pool = self.shared.blocking.scheduler();
         // Two references: the pool queue's and the handle's (the registry lists
         // only async tasks).
@@ -322,7 +342,7 @@ impl Handle {
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_async(self, "block_on (or corio::run)");
-        let waker_park = StdArc::new(BlockOnWaker(CondvarPark::new()));
+        let waker_park = Arc::new(BlockOnWaker(CondvarPark::new()));
         let waker = Waker::from(waker_park.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);

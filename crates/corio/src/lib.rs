@@ -1,1 +1,116 @@
-//! corio
+//! corio: a multi-threaded, work-stealing async runtime for Rust, with the
+//! front door of Python's asyncio.
+//!
+//! | asyncio | corio |
+//! | --- | --- |
+//! | `asyncio.run(main())` | [`corio::run(main())`](run) |
+//! | `asyncio.create_task(coro, name=...)` | [`corio::spawn(fut)`](spawn), [`task::Builder::new().name(..).spawn(fut)`](task::Builder) |
+//! | `await task` | `task.await` → `Result<T, TaskError>` |
+//! | `task.cancel()`, `task.done()`, `task.get_name()` | [`Task::cancel`], [`Task::is_finished`], [`Task::name`] |
+//! | `await asyncio.sleep(0)` | [`corio::yield_now().await`](yield_now) |
+//! | `asyncio.to_thread(f)` | [`corio::to_thread(f).await`](to_thread) |
+//! | `loop.run_in_executor(None, f)` | [`corio::spawn_blocking(f)`](spawn_blocking) |
+//!
+//! The runtime underneath is [`corio_executor`]'s work-stealing scheduler;
+//! `docs/asyncio.md` in the repository maps every asyncio API and says where
+//! corio differs (cancellation, above all, is Rust's: a cancelled task's future
+//! is dropped at its next await point).
+//!
+//! # Example
+//!
+//! ```
+//! async fn main_task() -> u64 {
+//!     let tasks: Vec<_> = (1..=10u64).map(|i| corio::spawn(async move { i * i })).collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap();
+//!     }
+//!     total
+//! }
+//!
+//! assert_eq!(corio::run(main_task()), 385);
+//! ```
+
+use std::future::Future;
+
+pub use corio_executor::{
+    Builder, EnterGuard, Handle, NoRuntime, Runtime, Task, TaskError, TaskId, TaskInfo, TaskState,
+};
+pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
+
+/// Tasks: the spawn builder, handles and their errors.
+pub mod task {
+    pub use corio_executor::task::{
+        Builder, Task, TaskError, TaskId, TaskInfo, TaskState, current_id,
+    };
+    pub use corio_executor::{spawn, spawn_blocking, yield_now};
+}
+
+/// Cooperative scheduling: how long-running tasks leave room for others.
+pub mod budget {
+    pub use corio_executor::budget::{Unconstrained, consume_budget, has_remaining, unconstrained};
+}
+
+/// Runs `main` on a new runtime and returns its output: asyncio's `asyncio.run`.
+///
+/// The runtime has one worker thread per CPU core; `main` itself runs on the
+/// calling thread. When `main` returns, every task it left behind is cancelled
+/// (its future dropped) and every runtime thread is joined before `run` returns.
+///
+/// # Panics
+///
+/// If called from inside a runtime (a task or another `run`), which would
+/// block a thread that runs async code: `.await` the future instead. Panics of
+/// `main` itself propagate to the caller.
+///
+/// # Example
+///
+/// ```
+/// let greeting = corio::run(async {
+///     let task = corio::spawn(async { "hello" });
+///     format!("{}, world", task.await.unwrap())
+/// });
+/// assert_eq!(greeting, "hello, world");
+/// ```
+#[track_caller]
+pub fn run<F: Future>(main: F) -> F::Output {
+    let runtime =
+        Runtime::new().unwrap_or_else(|e| panic!("corio::run could not start its runtime: {e}"));
+    runtime.block_on(main)
+}
+
+/// Runs the blocking function `f` on the runtime's blocking pool and returns its
+/// result: asyncio's `await asyncio.to_thread(f)`.
+///
+/// Like an exception in asyncio, a panic in `f` comes back out of the `.await`
+/// (use [`spawn_blocking`] to get it as a [`TaskError`] instead).
+///
+/// # Panics
+///
+/// Outside a runtime; or if `f` panicked; or if the runtime shut down before `f` could start.
+///
+/// # Example
+///
+/// ```
+/// let len = corio::run(async {
+///     corio::to_thread(|| std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0)).await
+/// });
+/// # let _ = len;
+/// ```
+#[track_caller]
+pub fn to_thread<F, R>(f: F) -> impl Future<Output = R> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let task = spawn_blocking(f);
+    async move {
+        match task.await {
+            Ok(value) => value,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(cancelled) => {
+                panic!("corio::to_thread: {cancelled} (the runtime is shutting down)")
+            }
+        }
+    }
+}

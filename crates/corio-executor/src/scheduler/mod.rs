@@ -21,7 +21,9 @@ pub(crate) mod worker;
 use std::time::Instant;
 
 use crate::blocking::BlockingPool;
-use crate::loom::{Arc, AtomicBool, Injector, Ordering::SeqCst, Stealer, fence};
+use std::sync::Arc;
+
+use crate::loom::{AtomicBool, Injector, Ordering::SeqCst, Stealer, fence};
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
@@ -35,11 +37,16 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
     /// A worker polls the driver for events every this many ticks.
     pub(crate) event_interval: u32,
+    /// Whether a task woken or spawned by a running task goes to the LIFO slot.
+    /// Off with one worker: a lone worker then runs tasks in FIFO order, as
+    /// asyncio's event loop does (the deterministic mode of the tests).
+    pub(crate) lifo_slot: bool,
     /// Most LIFO-slot polls in a row before the slot's task goes to the queue.
     pub(crate) max_lifo_polls: u32,
     pub(crate) thread_name: String,
     pub(crate) on_thread_start: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_thread_stop: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_unhandled_panic: Option<std::sync::Arc<dyn Fn(&TaskError) + Send + Sync>>,
 }
 
 /// Everything the workers of one runtime share.
@@ -70,7 +77,10 @@ impl Shared {
         let workers = stealers.len();
         let remotes = stealers
             .into_iter()
-            .map(|stealer| Remote { stealer, parker: Parker::new(driver.clone()) })
+            .map(|stealer| Remote {
+                stealer,
+                parker: Parker::new(driver.clone()),
+            })
             .collect();
         Shared {
             remotes,
@@ -154,7 +164,8 @@ impl Shared {
     pub(crate) fn task_infos(&self) -> Vec<TaskInfo> {
         let now = Instant::now();
         let mut infos = Vec::new();
-        self.registry.for_each(|raw| infos.push(task_info(raw, now)));
+        self.registry
+            .for_each(|raw| infos.push(task_info(raw, now)));
         infos.sort_by_key(|info| info.id);
         infos
     }
@@ -192,6 +203,11 @@ impl Schedule for Arc<Shared> {
     }
 
     fn unhandled_panic(&self, error: &TaskError) {
-        eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
+        match &self.config.on_unhandled_panic {
+            Some(report) => report(error),
+            None => eprintln!(
+                "corio: {error} (nobody awaited this task, so the panic is reported here)"
+            ),
+        }
     }
 }

@@ -12,7 +12,9 @@ use std::cell::Cell;
 use std::ptr;
 
 use crate::budget;
-use crate::loom::{Arc, Worker, spin_loop};
+use std::sync::Arc;
+
+use crate::loom::{Worker, spin_loop};
 use crate::task::Notified;
 
 use super::Shared;
@@ -97,14 +99,30 @@ impl WorkerCtx {
         self.local.pop().or_else(|| self.steal_from_injector())
     }
 
+    /// Takes this worker's share of the injector (`len / workers + 1`, at most
+    /// 128) into the local queue and returns the first. Taking the share, not
+    /// just crossbeam's half-batch, keeps a lone worker's order FIFO: a task that
+    /// yields goes behind the tasks that were already waiting in the injector.
     fn steal_from_injector(&self) -> Option<Notified> {
-        loop {
-            let steal = self.shared.injector.steal_batch_and_pop(&self.local);
+        let injector = &self.shared.injector;
+        let share = (injector.len() / self.shared.num_workers() + 1).min(128);
+        let first = loop {
+            let steal = injector.steal_batch_with_limit_and_pop(&self.local, share);
             if !steal.is_retry() {
-                return steal.success();
+                break steal.success()?;
             }
             spin_loop();
+        };
+        while self.local.len() + 1 < share {
+            let steal = injector.steal_batch_with_limit(&self.local, share - 1 - self.local.len());
+            if steal.is_empty() {
+                break;
+            }
+            if steal.is_retry() {
+                spin_loop();
+            }
         }
+        Some(first)
     }
 
     /// Steal from other workers, then the injector; refused when half the workers search.
@@ -166,7 +184,7 @@ impl WorkerCtx {
 
     /// Where a task goes when woken or spawned on this worker.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield || !self.in_task.get() {
+        if is_yield || !self.in_task.get() || !self.shared.config.lifo_slot {
             self.local.push(task);
             self.shared.notify_parked();
         } else if let Some(previous) = self.lifo.replace(Some(task)) {

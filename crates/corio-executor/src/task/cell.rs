@@ -84,14 +84,24 @@ struct Cell<F: Future, S> {
 
 /// Allocates a task. It starts queued (`NOTIFIED`) with `refs` references;
 /// `JOIN_INTEREST` is set (the caller builds the handle from one reference).
-pub(crate) fn allocate<F, S>(future: F, scheduler: S, id: TaskId, meta: TaskMeta, refs: usize) -> RawTask
+pub(crate) fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    meta: TaskMeta,
+    refs: usize,
+) -> RawTask
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header { state: State::new(refs, true), vtable: vtable::<F, S>(), id },
+        header: Header {
+            state: State::new(refs, true),
+            vtable: vtable::<F, S>(),
+            id,
+        },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         trailer: Trailer {
@@ -274,7 +284,11 @@ where
                 Err(payload) => {
                     // The poll's panic is the outcome; a second panic while
                     // dropping the broken future is swallowed.
-                    let error = TaskError::panicked(cell.header.id, cell.trailer.meta.name.clone(), payload);
+                    let error = TaskError::panicked(
+                        cell.header.id,
+                        cell.trailer.meta.name.clone(),
+                        payload,
+                    );
                     let _ = set_stage(cell, Stage::Consumed);
                     let _ = set_stage(cell, Stage::Finished(Err(error)));
                     complete(raw, cell, 1);
@@ -301,9 +315,12 @@ where
 /// while dropping it comes back as an error for the task's result.
 fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) -> Result<(), TaskError> {
     // SAFETY: the caller owns the stage (see the module docs).
-    let old = cell.stage.with_mut(|p| unsafe { std::mem::replace(&mut *p, stage) });
-    catch_unwind(AssertUnwindSafe(move || drop(old)))
-        .map_err(|payload| TaskError::panicked(cell.header.id, cell.trailer.meta.name.clone(), payload))
+    let old = cell
+        .stage
+        .with_mut(|p| unsafe { std::mem::replace(&mut *p, stage) });
+    catch_unwind(AssertUnwindSafe(move || drop(old))).map_err(|payload| {
+        TaskError::panicked(cell.header.id, cell.trailer.meta.name.clone(), payload)
+    })
 }
 
 /// Drops the future of a cancelled task and records the outcome.
@@ -322,7 +339,9 @@ fn complete<F: Future, S: Schedule>(raw: RawTask, cell: &Cell<F, S>, refs: usize
     if !snapshot.is_join_interested() {
         // Nobody will read the output; it is ours to drop.
         // SAFETY: without join interest the completing thread owns the stage.
-        let old = cell.stage.with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
+        let old = cell
+            .stage
+            .with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
         if let Stage::Finished(Err(error)) = &old {
             if error.is_panic() {
                 cell.scheduler.unhandled_panic(error);
@@ -356,7 +375,9 @@ where
     S: Schedule,
 {
     // SAFETY: the caller hands over a reference and set NOTIFIED.
-    cell::<F, S>(raw).scheduler.schedule(unsafe { Notified::from_raw(raw) });
+    cell::<F, S>(raw)
+        .scheduler
+        .schedule(unsafe { Notified::from_raw(raw) });
 }
 
 unsafe fn dealloc_impl<F, S>(raw: RawTask)
@@ -384,7 +405,9 @@ where
         return;
     }
     // SAFETY: complete with join interest: the handle owns the stage.
-    let stage = cell.stage.with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
+    let stage = cell
+        .stage
+        .with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
     let Stage::Finished(output) = stage else {
         panic!("a task's output was read twice (a Task<T> polled after it returned Ready)");
     };
@@ -402,11 +425,16 @@ fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     }
     let result = if snapshot.is_join_waker_set() {
         // SAFETY: with JOIN_WAKER set the handle may read the waker.
-        let same = cell.trailer.waker.with(|w| unsafe { (*w).as_ref().is_some_and(|w| w.will_wake(waker)) });
+        let same = cell
+            .trailer
+            .waker
+            .with(|w| unsafe { (*w).as_ref().is_some_and(|w| w.will_wake(waker)) });
         if same {
             return false;
         }
-        state.unset_join_waker().and_then(|_| set_join_waker(cell, waker))
+        state
+            .unset_join_waker()
+            .and_then(|_| set_join_waker(cell, waker))
     } else {
         set_join_waker(cell, waker)
     };
@@ -425,7 +453,9 @@ fn set_join_waker<F: Future, S>(
 ) -> Result<super::state::Snapshot, super::state::Snapshot> {
     // SAFETY: JOIN_WAKER is clear and the task is not complete (or the
     // transition below fails): the handle owns the waker field.
-    cell.trailer.waker.with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    cell.trailer
+        .waker
+        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
     let result = cell.header.state.set_join_waker();
     if result.is_err() {
         // Completed meanwhile; the runtime did not see JOIN_WAKER, the field is still ours.
@@ -446,7 +476,9 @@ where
     if before.is_complete() {
         // The output is ours (join interest was set at completion).
         // SAFETY: see the module docs: the handle owns the stage after completion.
-        let old = cell.stage.with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
+        let old = cell
+            .stage
+            .with_mut(|p| unsafe { std::mem::replace(&mut *p, Stage::Consumed) });
         if let Stage::Finished(Err(error)) = &old {
             if error.is_panic() {
                 cell.scheduler.unhandled_panic(error);
@@ -496,6 +528,9 @@ mod tests {
     #[test]
     fn header_fits_in_a_cache_line() {
         assert!(std::mem::size_of::<super::Header>() <= 64);
-        assert!(std::mem::size_of::<super::Header>() <= 24, "state, vtable and id only");
+        assert!(
+            std::mem::size_of::<super::Header>() <= 24,
+            "state, vtable and id only"
+        );
     }
 }

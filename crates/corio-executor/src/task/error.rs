@@ -68,8 +68,16 @@ impl TaskError {
         TaskError::Cancelled { id, name }
     }
 
-    pub(crate) fn panicked(id: TaskId, name: Option<Arc<str>>, payload: Box<dyn Any + Send>) -> TaskError {
-        TaskError::Panicked { id, name, payload: Payload(payload) }
+    pub(crate) fn panicked(
+        id: TaskId,
+        name: Option<Arc<str>>,
+        payload: Box<dyn Any + Send>,
+    ) -> TaskError {
+        TaskError::Panicked {
+            id,
+            name,
+            payload: Payload(payload),
+        }
     }
 
     /// True if the task was cancelled.
@@ -138,7 +146,9 @@ impl TaskError {
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         match self.try_into_panic() {
             Ok(payload) => payload,
-            Err(err) => panic!("TaskError::into_panic called on an error that is not a panic: {err}"),
+            Err(err) => {
+                panic!("TaskError::into_panic called on an error that is not a panic: {err}")
+            }
         }
     }
 
@@ -182,9 +192,11 @@ impl fmt::Display for TaskError {
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TaskError::Cancelled { id, name } => {
-                f.debug_struct("Cancelled").field("id", id).field("name", name).finish()
-            }
+            TaskError::Cancelled { id, name } => f
+                .debug_struct("Cancelled")
+                .field("id", id)
+                .field("name", name)
+                .finish(),
             TaskError::Panicked { id, name, payload } => f
                 .debug_struct("Panicked")
                 .field("id", id)

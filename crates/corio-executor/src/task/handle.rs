@@ -43,7 +43,10 @@ impl<T> Task<T> {
     /// `raw` has `JOIN_INTEREST` set and the caller gives up one reference for the handle;
     /// the task's output type is `T`.
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<T> {
-        Task { raw, _output: PhantomData }
+        Task {
+            raw,
+            _output: PhantomData,
+        }
     }
 
     /// The task's id, unique in the process.

@@ -305,3 +305,6 @@ impl Builder {
 pub fn current_id() -> Option<TaskId> {
     cell::current_task_id()
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -152,7 +152,11 @@ impl State {
                 return (None, ToRunning::Skip);
             }
             let next = (s.0 & !NOTIFIED) | RUNNING;
-            let action = if s.is_cancelled() { ToRunning::Cancel } else { ToRunning::Poll };
+            let action = if s.is_cancelled() {
+                ToRunning::Cancel
+            } else {
+                ToRunning::Poll
+            };
             (Some(next), action)
         })
         .1
@@ -172,7 +176,11 @@ impl State {
             }
             debug_assert!(s.ref_count() > 0);
             next -= REF_ONE;
-            let action = if next >> REF_SHIFT == 0 { ToIdle::IdleDealloc } else { ToIdle::Idle };
+            let action = if next >> REF_SHIFT == 0 {
+                ToIdle::IdleDealloc
+            } else {
+                ToIdle::Idle
+            };
             (Some(next), action)
         })
         .1
@@ -195,7 +203,11 @@ impl State {
                 (Some(next), Wake::Nothing)
             } else if s.is_complete() || s.is_notified() {
                 let next = s.0 - REF_ONE;
-                let action = if next >> REF_SHIFT == 0 { Wake::Dealloc } else { Wake::Nothing };
+                let action = if next >> REF_SHIFT == 0 {
+                    Wake::Dealloc
+                } else {
+                    Wake::Nothing
+                };
                 (Some(next), action)
             } else {
                 // The caller's reference becomes the queued reference.
@@ -250,7 +262,11 @@ impl State {
     pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
         let (prev, ok) = self.update(|s| {
             debug_assert!(s.is_join_interested() && !s.is_join_waker_set());
-            if s.is_complete() { (None, false) } else { (Some(s.0 | JOIN_WAKER), true) }
+            if s.is_complete() {
+                (None, false)
+            } else {
+                (Some(s.0 | JOIN_WAKER), true)
+            }
         });
         if ok { Ok(prev) } else { Err(prev) }
     }
@@ -259,7 +275,11 @@ impl State {
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         let (prev, ok) = self.update(|s| {
             debug_assert!(s.is_join_interested() && s.is_join_waker_set());
-            if s.is_complete() { (None, false) } else { (Some(s.0 & !JOIN_WAKER), true) }
+            if s.is_complete() {
+                (None, false)
+            } else {
+                (Some(s.0 & !JOIN_WAKER), true)
+            }
         });
         if ok { Ok(prev) } else { Err(prev) }
     }

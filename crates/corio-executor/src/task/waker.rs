@@ -6,9 +6,9 @@
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
+use super::RawTask;
 use super::cell::{self, Header};
 use super::state::Wake;
-use super::RawTask;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake_by_val, wake_by_ref, drop_waker);
 
@@ -17,7 +17,12 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake_by_val, wake_by_
 pub(super) fn borrowed(raw: RawTask) -> Waker {
     // SAFETY: the vtable's functions treat the data pointer as a task header
     // with one reference, which the caller keeps alive while the waker is used.
-    unsafe { Waker::from_raw(RawWaker::new(raw.header_ptr().as_ptr() as *const (), &VTABLE)) }
+    unsafe {
+        Waker::from_raw(RawWaker::new(
+            raw.header_ptr().as_ptr() as *const (),
+            &VTABLE,
+        ))
+    }
 }
 
 fn raw(data: *const ()) -> RawTask {
