@@ -125,7 +125,8 @@ impl Barrier {
         {
             let mut s = self.state.lock();
             s.broken = true;
-            s.waiters.grant_all(&mut wakers, |_| Err(BrokenBarrierError));
+            s.waiters
+                .grant_all(&mut wakers, |_| Err(BrokenBarrierError));
         }
         wakers.wake_all();
     }
@@ -146,7 +147,8 @@ impl Barrier {
         {
             let mut s = self.state.lock();
             s.broken = false;
-            s.waiters.grant_all(&mut wakers, |_| Err(BrokenBarrierError));
+            s.waiters
+                .grant_all(&mut wakers, |_| Err(BrokenBarrierError));
         }
         wakers.wake_all();
     }

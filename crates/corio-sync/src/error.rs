@@ -347,7 +347,9 @@ impl<T> fmt::Debug for TrySendError<T> {
 impl<T> fmt::Display for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TrySendError::Full(_) => f.write_str("the channel is full: await send() to wait for room"),
+            TrySendError::Full(_) => {
+                f.write_str("the channel is full: await send() to wait for room")
+            }
             TrySendError::Closed(_) => f.write_str("the channel is closed"),
         }
     }

@@ -69,6 +69,8 @@ mod error;
 mod event;
 mod lock;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_tests;
 pub mod oneshot;
 mod queue;
 mod semaphore;
@@ -86,8 +88,7 @@ pub use error::{
 };
 pub use event::{Event, EventWait, Notified, Notify};
 pub use lock::{
-    Lock, LockFuture, LockGuard, ReadFuture, RwLock, RwLockReadGuard, RwLockWriteGuard,
-    WriteFuture,
+    Lock, LockFuture, LockGuard, ReadFuture, RwLock, RwLockReadGuard, RwLockWriteGuard, WriteFuture,
 };
 pub use queue::{
     Fifo, GenericQueue, Get, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, Queue, Storage,

@@ -149,9 +149,10 @@ impl<T> Lock<T> {
         cx: &mut Context<'_>,
     ) -> Poll<LockGuard<'_, T>> {
         // The semaphore of a lock is never closed.
-        self.sem
-            .poll_acquire(st, cx)
-            .map(|r| r.map(|()| LockGuard::new(self)).expect("lock semaphore closed"))
+        self.sem.poll_acquire(st, cx).map(|r| {
+            r.map(|()| LockGuard::new(self))
+                .expect("lock semaphore closed")
+        })
     }
 
     pub(crate) fn cancel_lock(&self, st: &mut AcquireState) {

@@ -1,11 +1,14 @@
 //! The one place that picks between real and model-checked primitives.
 //!
 //! Normal builds use `std::sync::Arc`, std atomics and `parking_lot::Mutex`.
-//! Under `--cfg loom` the same names refer to loom's instrumented types, so
-//! every model in `tests/loom.rs` sees each lock, atomic and cell access of
-//! the crate. Library code must reach these types only through this module.
+//! When the crate's own unit tests are built with `--cfg loom`, the same
+//! names refer to loom's instrumented types, so every model in
+//! `src/loom_tests.rs` sees each lock, atomic and cell access of the crate.
+//! (Like tokio, the switch is `all(test, loom)`: doc-tests and integration
+//! tests of a `--cfg loom` build link the normal types and still run.)
+//! Library code must reach these types only through this module.
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::Arc;
@@ -30,7 +33,7 @@ mod imp {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 mod imp {
     pub(crate) use parking_lot::{Mutex, MutexGuard};
     pub(crate) use std::sync::Arc;

@@ -11,7 +11,9 @@
 //! * A getter dropped after being handed an item passes it to the next getter
 //!   or puts it back as the oldest item: no item is ever lost.
 
-use crate::error::{GetNowaitError, InvalidSizeError, PutNowaitError, QueueShutDown, TaskDoneError};
+use crate::error::{
+    GetNowaitError, InvalidSizeError, PutNowaitError, QueueShutDown, TaskDoneError,
+};
 use crate::loom::{Arc, Mutex, MutexGuard};
 use crate::waiters::{Removed, WaitList, WakeList};
 use std::cmp::Reverse;

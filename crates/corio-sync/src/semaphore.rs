@@ -1,11 +1,14 @@
 //! `Semaphore` and `BoundedSemaphore`; also the base of `Lock` and `RwLock`.
 
 use crate::error::{AcquireError, BoundedSemaphoreError, TryAcquireError};
-use crate::loom::{Arc, Mutex};
+use crate::loom::Mutex;
 use crate::waiters::{Removed, WaitList, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+// `self: Arc<Self>` needs std's Arc (loom's cannot be a receiver type); the
+// semaphore's state is still loom-checked through the shim's `Mutex`.
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// The largest number of permits a semaphore can hold.

@@ -268,10 +268,7 @@ mod tests {
         let _ = l.grant(c, "y");
         assert!(matches!(
             l.remove(c),
-            Removed::Granted {
-                req: 3,
-                grant: "y"
-            }
+            Removed::Granted { req: 3, grant: "y" }
         ));
         assert_eq!((l.len(), l.queued(), l.front()), (0, 0, None));
         assert!(l.grant_front("z").is_err());

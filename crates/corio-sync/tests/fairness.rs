@@ -170,7 +170,10 @@ fn rwlock_writer_is_not_starved_by_later_readers() {
     let mut w = lock.write();
     assert!(pw.poll(&mut w).is_pending());
     let mut r2 = lock.read();
-    assert!(pr.poll(&mut r2).is_pending(), "reader must queue behind the writer");
+    assert!(
+        pr.poll(&mut r2).is_pending(),
+        "reader must queue behind the writer"
+    );
     assert!(lock.try_read().is_err());
     drop(r1);
     assert!(pw.woken() && !pr.woken());
@@ -387,7 +390,10 @@ fn notify_waiters_wakes_all_and_stores_nothing() {
     let mut unpolled = n.notified();
     n.notify_waiters();
     assert!(p.poll(&mut a).is_ready());
-    assert!(p.poll(&mut unpolled).is_ready(), "created before notify_waiters");
+    assert!(
+        p.poll(&mut unpolled).is_ready(),
+        "created before notify_waiters"
+    );
     let mut later = n.notified();
     assert!(p.poll(&mut later).is_pending(), "no permit stored");
 }

@@ -22,7 +22,10 @@ fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
 #[test]
 fn bad_sizes_panic_with_the_fix_or_return_errors() {
     let m = panic_message(|| drop(Queue::<u8>::bounded(0)));
-    assert!(m.contains("at least 1") && m.contains("Queue::new()"), "{m}");
+    assert!(
+        m.contains("at least 1") && m.contains("Queue::new()"),
+        "{m}"
+    );
     let m = panic_message(|| drop(PriorityQueue::<u8>::bounded(0)));
     assert!(m.contains("at least 1"), "{m}");
     let m = panic_message(|| drop(Barrier::new(0)));
@@ -228,7 +231,7 @@ fn condition_wait_with_a_foreign_guard_panics() {
     let cond = Condition::new(());
     let other = Lock::new(());
     let g = other.try_lock().unwrap();
-    let _ = cond.wait(g);
+    drop(cond.wait(g));
 }
 
 #[test]
@@ -335,7 +338,10 @@ fn channel_last_receiver_drop_fails_senders_and_drops_values() {
     };
     drop(back);
     assert_eq!(Arc::strong_count(&token), 1, "buffered value dropped");
-    assert!(matches!(tx.try_send(token.clone()), Err(TrySendError::Closed(_))));
+    assert!(matches!(
+        tx.try_send(token.clone()),
+        Err(TrySendError::Closed(_))
+    ));
 }
 
 #[test]
@@ -458,10 +464,17 @@ fn shutdown_immediate_discards_and_counts_done() {
     let mut j = q.join();
     assert!(p.poll(&mut j).is_pending());
     q.shutdown(true);
-    assert_eq!(Arc::strong_count(&token), 2, "the 2 queued items were dropped");
+    assert_eq!(
+        Arc::strong_count(&token),
+        2,
+        "the 2 queued items were dropped"
+    );
     assert_eq!(q.qsize(), 0);
     assert!(q.get_nowait().is_err());
-    assert!(p.poll(&mut j).is_pending(), "the taken item is not done yet");
+    assert!(
+        p.poll(&mut j).is_pending(),
+        "the taken item is not done yet"
+    );
     drop(taken);
     q.task_done().unwrap();
     assert!(p.poll(&mut j).is_ready());

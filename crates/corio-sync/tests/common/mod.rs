@@ -114,7 +114,10 @@ impl Future for YieldN {
 /// Polls `fut` until it finishes or `cancel` finishes first (then `fut` is
 /// dropped, i.e. cancelled). `cancel` is polled first, so a `fut` that was
 /// already woken can still be cancelled before it resumes.
-pub async fn race<F: Future + Unpin, C: Future + Unpin>(mut fut: F, mut cancel: C) -> Option<F::Output> {
+pub async fn race<F: Future + Unpin, C: Future + Unpin>(
+    mut fut: F,
+    mut cancel: C,
+) -> Option<F::Output> {
     std::future::poll_fn(move |cx| {
         if Pin::new(&mut cancel).poll(cx).is_ready() {
             return Poll::Ready(None);
@@ -223,7 +226,11 @@ fn worker(shared: Arc<PoolShared>) {
         let mut slot = task.fut.lock().unwrap();
         if let Some(fut) = slot.as_mut() {
             let waker = Waker::from(task.clone());
-            if fut.as_mut().poll(&mut Context::from_waker(&waker)).is_ready() {
+            if fut
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+            {
                 *slot = None;
                 drop(slot);
                 if shared.live.fetch_sub(1, Ordering::SeqCst) == 1 {
