@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::loom::Worker;
 use crate::park::{DriverSlot, Park};
 use crate::runtime::{Handle, Runtime};
-use crate::scheduler::{Config, Shared, worker};
+use crate::scheduler::{Config, PanicReporter, Shared, worker};
 use crate::task::{Notified, TaskError};
 
 /// Settings for a [`Runtime`].
@@ -36,7 +36,7 @@ pub struct Builder {
     driver: Option<Arc<dyn Park>>,
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
-    on_unhandled_panic: Option<Arc<dyn Fn(&TaskError) + Send + Sync>>,
+    on_unhandled_panic: Option<PanicReporter>,
     global_queue_interval: u32,
     event_interval: u32,
 }

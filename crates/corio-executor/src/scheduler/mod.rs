@@ -30,6 +30,9 @@ use crate::task::cell::trailer;
 use crate::task::{Notified, OwnedRef, RawTask, Schedule, TaskError, TaskInfo, TaskState};
 use idle::Idle;
 
+/// Where the panics of tasks that nobody awaits go.
+pub(crate) type PanicReporter = std::sync::Arc<dyn Fn(&TaskError) + Send + Sync>;
+
 /// Tuning knobs, fixed when the runtime is built.
 #[derive(Clone)]
 pub(crate) struct Config {
@@ -46,7 +49,7 @@ pub(crate) struct Config {
     pub(crate) thread_name: String,
     pub(crate) on_thread_start: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_thread_stop: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
-    pub(crate) on_unhandled_panic: Option<std::sync::Arc<dyn Fn(&TaskError) + Send + Sync>>,
+    pub(crate) on_unhandled_panic: Option<PanicReporter>,
 }
 
 /// Everything the workers of one runtime share.

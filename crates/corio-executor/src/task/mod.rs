@@ -1,11 +1,11 @@
 //! Tasks: one allocation holding the state word, the future and its output.
 //!
-//! * [`state`]: the atomic state word and its transitions.
-//! * [`cell`]: the memory layout, the vtable and the code that polls, completes,
+//! * `state`: the atomic state word and its transitions.
+//! * `cell`: the memory layout, the vtable and the code that polls, completes,
 //!   cancels and frees a task (the "harness").
-//! * [`handle`]: [`Task<T>`], the handle a spawner awaits.
-//! * [`error`]: [`TaskError`].
-//! * [`id`]: [`TaskId`] and where ids come from.
+//! * `handle`: [`Task<T>`], the handle a spawner awaits.
+//! * `error`: [`TaskError`].
+//! * `id`: [`TaskId`] and where ids come from.
 //!
 //! References: a task is freed when its reference count reaches zero. The
 //! references are the queued [`Notified`], every `Waker`, the runtime's

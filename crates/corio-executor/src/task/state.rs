@@ -122,7 +122,7 @@ impl State {
     /// A new task: queued (`NOTIFIED`), with `refs` references, and a handle if `handle`.
     pub(crate) fn new(refs: usize, handle: bool) -> State {
         let join = if handle { JOIN_INTEREST } else { 0 };
-        State(AtomicUsize::new(refs * REF_ONE | NOTIFIED | join))
+        State(AtomicUsize::new((refs * REF_ONE) | NOTIFIED | join))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
