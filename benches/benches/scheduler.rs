@@ -2,8 +2,8 @@
 //!
 //! `cargo bench -p corio-benches --bench scheduler`
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use corio_benches::{Corio, Rt, SCHEDULER_WORKLOADS, Tokio, run_scheduler_workload};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 const WORKERS: usize = 2;
 
@@ -13,8 +13,12 @@ fn scheduler(c: &mut Criterion) {
     for &workload in SCHEDULER_WORKLOADS {
         let mut group = c.benchmark_group(workload);
         group.sample_size(20);
-        group.bench_function(Corio::NAME, |b| b.iter(|| run_scheduler_workload(&corio, workload)));
-        group.bench_function(Tokio::NAME, |b| b.iter(|| run_scheduler_workload(&tokio, workload)));
+        group.bench_function(Corio::NAME, |b| {
+            b.iter(|| run_scheduler_workload(&corio, workload))
+        });
+        group.bench_function(Tokio::NAME, |b| {
+            b.iter(|| run_scheduler_workload(&tokio, workload))
+        });
         group.finish();
     }
 }

@@ -55,7 +55,9 @@ where
 {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.expect("benchmark task failed"))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("benchmark task failed"))
     }
 }
 
@@ -69,7 +71,12 @@ impl Rt for Corio {
     type Receiver<T: Send + 'static> = Expect<corio_sync::oneshot::Receiver<T>>;
 
     fn with_workers(workers: usize) -> Self {
-        Corio(corio::Runtime::builder().worker_threads(workers).build().unwrap())
+        Corio(
+            corio::Runtime::builder()
+                .worker_threads(workers)
+                .build()
+                .unwrap(),
+        )
     }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.0.block_on(future)
@@ -110,7 +117,13 @@ impl Rt for Tokio {
     type Receiver<T: Send + 'static> = Expect<tokio::sync::oneshot::Receiver<T>>;
 
     fn with_workers(workers: usize) -> Self {
-        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap())
+        Tokio(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+                .unwrap(),
+        )
     }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.0.block_on(future)
@@ -150,7 +163,13 @@ struct Countdown {
 impl Countdown {
     fn new(n: usize) -> (Arc<Countdown>, std::sync::mpsc::Receiver<()>) {
         let (done, wait) = sync_channel(1);
-        (Arc::new(Countdown { left: AtomicUsize::new(n), done }), wait)
+        (
+            Arc::new(Countdown {
+                left: AtomicUsize::new(n),
+                done,
+            }),
+            wait,
+        )
     }
     fn tick(&self) {
         if self.left.fetch_sub(1, Relaxed) == 1 {
@@ -160,8 +179,14 @@ impl Countdown {
 }
 
 /// The scheduler workloads, by name.
-pub const SCHEDULER_WORKLOADS: &[&str] =
-    &["spawn_many", "spawn_many_remote", "yield_many", "ping_pong", "chained_spawn", "join_100k"];
+pub const SCHEDULER_WORKLOADS: &[&str] = &[
+    "spawn_many",
+    "spawn_many_remote",
+    "yield_many",
+    "ping_pong",
+    "chained_spawn",
+    "join_100k",
+];
 
 /// Runs one scheduler workload once.
 pub fn run_scheduler_workload<R: Rt>(rt: &R, name: &str) {
@@ -255,7 +280,9 @@ pub fn chained_spawn<R: Rt>(rt: &R) {
 /// 100 000 trivial tasks spawned from the main future, every handle awaited.
 pub fn join_100k<R: Rt>(rt: &R) {
     rt.block_on(async {
-        let handles: Vec<_> = (0..100_000u32).map(|i| R::spawn_here(async move { i })).collect();
+        let handles: Vec<_> = (0..100_000u32)
+            .map(|i| R::spawn_here(async move { i }))
+            .collect();
         let mut sum = 0u64;
         for handle in handles {
             sum += u64::from(handle.await);

@@ -32,7 +32,11 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { rounds: 15, write: false, only: None };
+    let mut args = Args {
+        rounds: 15,
+        write: false,
+        only: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -59,7 +63,11 @@ fn median(samples: &mut [Duration]) -> Duration {
 
 fn fmt_duration(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
 }
 
 fn main() {
@@ -90,7 +98,11 @@ fn main() {
         let ratio = c.as_secs_f64() / t.as_secs_f64();
         let goal = target(workload);
         let verdict = if ratio <= goal { "met" } else { "missed" };
-        eprintln!("{workload:>18}: corio {:>10}  tokio {:>10}  ratio {ratio:.2} (target ≤ {goal}) {verdict}", fmt_duration(c), fmt_duration(t));
+        eprintln!(
+            "{workload:>18}: corio {:>10}  tokio {:>10}  ratio {ratio:.2} (target ≤ {goal}) {verdict}",
+            fmt_duration(c),
+            fmt_duration(t)
+        );
         rows.push(format!(
             "| {workload} | {} | {} | {ratio:.2} | ≤ {goal} | {verdict} |",
             fmt_duration(c),
@@ -112,7 +124,11 @@ fn main() {
 fn provenance(rounds: usize) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
@@ -125,7 +141,9 @@ fn write_into_benchmarks_md(table: &str) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/BENCHMARKS.md");
     let current = std::fs::read_to_string(path).unwrap_or_default();
     let updated = match (current.find(BEGIN), current.find(END)) {
-        (Some(b), Some(e)) if b < e => format!("{}{table}{}", &current[..b], &current[e + END.len()..]),
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{table}{}", &current[..b], &current[e + END.len()..])
+        }
         _ => format!("{current}\n{table}\n"),
     };
     std::fs::write(path, updated).expect("write docs/BENCHMARKS.md");

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use crate::loom::{Condvar, Mutex, wait_timeout};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
 use crate::runtime::Handle;
 use crate::task::{Notified, OwnedRef, RawTask, Schedule};
 
@@ -27,6 +27,8 @@ pub(crate) struct BlockingPool {
 
 pub(crate) struct Inner {
     state: Mutex<PoolState>,
+    /// Closures queued or running (kept beside the lock so idleness checks need no lock).
+    busy: AtomicUsize,
     condvar: Condvar,
     max_threads: usize,
     keep_alive: Duration,
@@ -82,6 +84,7 @@ impl BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
                 state: Mutex::new(PoolState::default()),
+                busy: AtomicUsize::new(0),
                 condvar: Condvar::new(),
                 max_threads: max_threads.max(1),
                 keep_alive,
@@ -105,12 +108,18 @@ impl BlockingPool {
         (state.threads, state.running, state.queue.len())
     }
 
+    /// True if no closure is queued or running.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.inner.busy.load(SeqCst) == 0
+    }
+
     /// Cancels the closures not started, waits for the others, joins every thread.
     pub(crate) fn shutdown(&self) {
         let (queued, threads) = {
             let mut state = self.inner.state.lock();
             state.shutdown = true;
             let queued: Vec<Notified> = state.queue.drain(..).collect();
+            self.inner.busy.fetch_sub(queued.len(), SeqCst);
             let mut threads: Vec<JoinHandle<()>> = state.live.drain().map(|(_, t)| t).collect();
             threads.append(&mut state.retired);
             (queued, threads)
@@ -145,6 +154,7 @@ impl Inner {
             return;
         }
         state.queue.push_back(task);
+        self.busy.fetch_add(1, SeqCst);
         // Reap threads that retired since the last submission.
         let mut i = 0;
         while i < state.retired.len() {
@@ -180,11 +190,19 @@ impl Inner {
                         // No thread will ever take it: cancel it rather than hang its awaiter.
                         let task = self.state.lock().queue.pop_back();
                         if let Some(task) = task {
+                            self.busy.fetch_sub(1, SeqCst);
                             crate::task::cell::notified_into_owned(task).shutdown();
                         }
                     }
                 }
             }
+        }
+    }
+
+    fn notify_runtime_if_idle(&self) {
+        let handle = self.handle.lock().clone();
+        if let Some(handle) = handle {
+            handle.shared.notify_if_idle();
         }
     }
 
@@ -210,6 +228,11 @@ impl Inner {
                 task.run();
                 state = self.state.lock();
                 state.running -= 1;
+                if self.busy.fetch_sub(1, SeqCst) == 1 {
+                    drop(state);
+                    self.notify_runtime_if_idle();
+                    state = self.state.lock();
+                }
                 continue;
             }
             if state.shutdown {

@@ -65,7 +65,7 @@ use std::task::{Context, Poll};
 
 pub use builder::Builder;
 pub use context::{EnterGuard, NoRuntime};
-pub use runtime::{Handle, Runtime};
+pub use runtime::{Handle, Runtime, WeakHandle};
 pub use task::{Task, TaskError, TaskId, TaskInfo, TaskState};
 
 /// Spawns a task on the current runtime.

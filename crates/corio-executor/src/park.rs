@@ -40,6 +40,14 @@ pub trait Park: Send + Sync + 'static {
     /// Makes the thread blocked in [`park`](Park::park) return, or the next call
     /// return at once. Callable from any thread.
     fn unpark(&self);
+
+    /// Called when the runtime may have become idle: no task queued or
+    /// running, every worker and `block_on` thread asleep, no blocking closure
+    /// running (check with [`Handle::is_idle`](crate::Handle::is_idle)). A
+    /// driver with a virtual clock uses it to jump to the next timer; the
+    /// default does nothing. It runs on the thread that went idle last, so it
+    /// must be cheap and must not block.
+    fn on_runtime_idle(&self) {}
 }
 
 #[cfg(loom)]
@@ -192,6 +200,10 @@ impl DriverSlot {
 
     pub(crate) fn unpark(&self) {
         self.driver.unpark();
+    }
+
+    pub(crate) fn on_runtime_idle(&self) {
+        self.driver.on_runtime_idle();
     }
 }
 

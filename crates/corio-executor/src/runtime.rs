@@ -15,6 +15,7 @@ use crate::scheduler::{Shared, worker};
 use crate::task::cell::{self, current_task_id};
 use crate::task::{Notified, OwnedRef, Task, TaskId, TaskInfo, TaskMeta};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
 /// A multi-threaded work-stealing runtime: worker threads, a blocking pool, and
 /// the tasks spawned on them.
@@ -196,15 +197,72 @@ impl fmt::Debug for Handle {
     }
 }
 
+/// A [`Handle`] that does not keep the runtime alive; see [`Handle::downgrade`].
+#[derive(Clone, Debug)]
+pub struct WeakHandle {
+    shared: std::sync::Weak<Shared>,
+}
+
+impl WeakHandle {
+    /// The handle, if the runtime still exists.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new().unwrap();
+    /// assert!(rt.handle().downgrade().upgrade().is_some());
+    /// ```
+    pub fn upgrade(&self) -> Option<Handle> {
+        self.shared.upgrade().map(|shared| Handle { shared })
+    }
+}
+
 /// Wakes a thread blocked in `block_on`.
-struct BlockOnWaker(CondvarPark);
+///
+/// `sleeping` is set while the thread sleeps with no wake-up pending; the
+/// runtime counts such threads so it knows when it is idle (for the virtual
+/// clock). A waker clears it *before* unparking, so a wake-up in flight never
+/// looks idle.
+struct BlockOnWaker {
+    park: CondvarPark,
+    sleeping: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl BlockOnWaker {
+    fn wake_up(&self) {
+        self.stop_sleeping();
+        self.park.unpark();
+    }
+
+    fn stop_sleeping(&self) {
+        if self.sleeping.swap(false, SeqCst) {
+            self.shared.block_on_sleeping.fetch_sub(1, SeqCst);
+        }
+    }
+
+    fn sleep(&self) {
+        self.sleeping.store(true, SeqCst);
+        self.shared.block_on_sleeping.fetch_add(1, SeqCst);
+        self.shared.notify_if_idle();
+        self.park.park(None);
+        self.stop_sleeping();
+    }
+}
 
 impl Wake for BlockOnWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_up();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.wake_up();
+    }
+}
+
+/// Counts a thread in `block_on` for as long as it is there.
+struct BlockOnThread<'a>(&'a Shared);
+
+impl Drop for BlockOnThread<'_> {
+    fn drop(&mut self) {
+        self.0.block_on_threads.fetch_sub(1, SeqCst);
     }
 }
 
@@ -342,15 +400,21 @@ impl Handle {
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_async(self, "block_on (or corio::run)");
-        let waker_park = Arc::new(BlockOnWaker(CondvarPark::new()));
-        let waker = Waker::from(waker_park.clone());
+        self.shared.block_on_threads.fetch_add(1, SeqCst);
+        let _counted = BlockOnThread(&self.shared);
+        let sleeper = Arc::new(BlockOnWaker {
+            park: CondvarPark::new(),
+            sleeping: AtomicBool::new(false),
+            shared: self.shared.clone(),
+        });
+        let waker = Waker::from(sleeper.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
             }
-            waker_park.0.park(None);
+            sleeper.sleep();
         }
     }
 
@@ -400,6 +464,36 @@ impl Handle {
     /// ```
     pub fn blocking_stats(&self) -> (usize, usize, usize) {
         self.shared.blocking.stats()
+    }
+
+    /// True if nothing in the runtime can make progress without an outside
+    /// event (I/O, a timer, another thread): no task queued or running, every
+    /// worker and `block_on` thread asleep with no wake-up pending, no blocking
+    /// closure queued or running. A driver's virtual clock jumps forward then.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::builder().worker_threads(1).build().unwrap();
+    /// // Not idle while we ask from inside a running task.
+    /// assert!(!rt.block_on(async { corio_executor::spawn(async { corio_executor::Handle::current().is_idle() }).await.unwrap() }));
+    /// ```
+    pub fn is_idle(&self) -> bool {
+        self.shared.is_idle()
+    }
+
+    /// A reference to the runtime that does not keep it alive (for a driver
+    /// that the runtime itself owns).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new().unwrap();
+    /// let weak = rt.handle().downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(rt);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn downgrade(&self) -> WeakHandle {
+        WeakHandle {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// True if the two handles point at the same runtime.

@@ -5,7 +5,10 @@
 use std::time::{Duration, Instant};
 
 fn main() {
-    println!("corio tour: {} worker threads\n", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "corio tour: {} worker threads\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     let started = Instant::now();
     let summary = corio::run(async {
         let mut summary = Vec::new();
@@ -35,7 +38,11 @@ async fn spawn_and_gather() -> Step {
     }
     assert_eq!(sum, n * (n - 1));
     println!("spawned {n} tasks on all workers and gathered their results: sum = {sum}");
-    ("spawn + gather 100 000", start.elapsed(), format!("sum {sum}"))
+    (
+        "spawn + gather 100 000",
+        start.elapsed(),
+        format!("sum {sum}"),
+    )
 }
 
 /// asyncio: an exception in a task comes back when the task is awaited.
@@ -52,7 +59,11 @@ async fn panic_becomes_an_error() -> Step {
     std::panic::set_hook(previous);
     println!("a panicking task became an error, and its worker lives on: {error}");
     let still_alive = corio::spawn(async { "yes" }).await.unwrap();
-    ("panic caught as TaskError", start.elapsed(), format!("{error}; workers alive: {still_alive}"))
+    (
+        "panic caught as TaskError",
+        start.elapsed(),
+        format!("{error}; workers alive: {still_alive}"),
+    )
 }
 
 /// asyncio: `await asyncio.to_thread(blocking_io)`.
@@ -70,14 +81,22 @@ async fn blocking_call_on_the_pool() -> Step {
         done += 1;
     }
     let thread = blocking.await;
-    println!("a 200 ms blocking call ran on thread '{thread}' while {done} tasks finished on the workers");
-    ("blocking call on the pool", start.elapsed(), format!("ran on {thread}; {done} tasks meanwhile"))
+    println!(
+        "a 200 ms blocking call ran on thread '{thread}' while {done} tasks finished on the workers"
+    );
+    (
+        "blocking call on the pool",
+        start.elapsed(),
+        format!("ran on {thread}; {done} tasks meanwhile"),
+    )
 }
 
 /// asyncio: `task.cancel()`; awaiting it raises CancelledError.
 async fn cancellation() -> Step {
     let start = Instant::now();
-    let task = corio::task::Builder::new().name("forever").spawn(std::future::pending::<()>());
+    let task = corio::task::Builder::new()
+        .name("forever")
+        .spawn(std::future::pending::<()>());
     task.cancel();
     let error = task.await.unwrap_err();
     println!("cancelled a task that waited forever: {error}");

@@ -96,6 +96,11 @@ impl Idle {
         is_searching && searching(prev) == 1
     }
 
+    /// Number of workers not asleep.
+    pub(crate) fn num_unparked(&self) -> usize {
+        unparked(self.state.load(SeqCst))
+    }
+
     /// A parked worker wakes itself (it found work after all, or the driver gave
     /// it some). Returns false if a notifier already took it off the list (and
     /// counted it as searching).

@@ -23,7 +23,7 @@ use std::time::Instant;
 use crate::blocking::BlockingPool;
 use std::sync::Arc;
 
-use crate::loom::{AtomicBool, Injector, Ordering::SeqCst, Stealer, fence};
+use crate::loom::{AtomicBool, AtomicUsize, Injector, Ordering::SeqCst, Stealer, fence};
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
@@ -62,6 +62,9 @@ pub(crate) struct Shared {
     pub(crate) driver: Option<Arc<DriverSlot>>,
     pub(crate) config: Config,
     shutdown: AtomicBool,
+    /// Threads inside `block_on`, and how many of them sleep with no wake-up pending.
+    pub(crate) block_on_threads: AtomicUsize,
+    pub(crate) block_on_sleeping: AtomicUsize,
 }
 
 /// What other threads may touch of a worker.
@@ -94,6 +97,28 @@ impl Shared {
             driver,
             config,
             shutdown: AtomicBool::new(false),
+            block_on_threads: AtomicUsize::new(0),
+            block_on_sleeping: AtomicUsize::new(0),
+        }
+    }
+
+    /// True if nothing can make progress without an outside event: no task
+    /// queued, every worker asleep, every `block_on` thread asleep with no
+    /// wake-up pending, no blocking closure queued or running.
+    pub(crate) fn is_idle(&self) -> bool {
+        fence(SeqCst);
+        self.idle.num_unparked() == 0
+            && self.block_on_threads.load(SeqCst) == self.block_on_sleeping.load(SeqCst)
+            && self.blocking.is_idle()
+            && !self.has_queued_work()
+    }
+
+    /// Tells the driver that the runtime may have gone idle, if it has.
+    pub(crate) fn notify_if_idle(&self) {
+        if let Some(driver) = &self.driver {
+            if self.is_idle() {
+                driver.on_runtime_idle();
+            }
         }
     }
 

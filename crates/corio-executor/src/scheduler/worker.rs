@@ -204,6 +204,10 @@ impl WorkerCtx {
             }
             return;
         }
+        if !was_searching || last_searcher {
+            // Maybe the last thread to go idle: a virtual clock may jump now.
+            self.shared.notify_if_idle();
+        }
         let parker = &self.shared.remotes[self.index].parker;
         loop {
             parker.park();

@@ -332,9 +332,15 @@ fn cancel_future<F: Future, S>(cell: &Cell<F, S>) {
     let _ = set_stage(cell, Stage::Finished(Err(outcome)));
 }
 
-/// The stage holds the outcome: publish it, wake the joiner, release the
-/// registry's reference and `refs` references the caller owns.
+/// The stage holds the outcome: leave the registry, publish the outcome, wake
+/// the joiner, and drop the registry's reference and `refs` the caller owns.
 fn complete<F: Future, S: Schedule>(raw: RawTask, cell: &Cell<F, S>, refs: usize) {
+    // Leave the registry first, so that whoever sees the task finish also sees
+    // it gone from the live-task count.
+    let released = cell.scheduler.release(raw).map_or(0, |owned| {
+        std::mem::forget(owned);
+        1
+    });
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // Nobody will read the output; it is ours to drop.
@@ -358,10 +364,6 @@ fn complete<F: Future, S: Schedule>(raw: RawTask, cell: &Cell<F, S>, refs: usize
         });
         cell.header.state.unset_join_waker_after_complete();
     }
-    let released = cell.scheduler.release(raw).map_or(0, |owned| {
-        std::mem::forget(owned);
-        1
-    });
     if cell.header.state.ref_dec_many(refs + released) {
         // SAFETY: those were the last references.
         unsafe { dealloc(raw) }
