@@ -14,7 +14,9 @@ use crate::budget;
 ///
 /// Awaiting it gives `Ok(value)`, or [`TaskError`] if the task was cancelled or
 /// panicked. Dropping the handle *detaches* the task: it keeps running, owned by
-/// the runtime (as in asyncio and tokio); call [`cancel`](Task::cancel) to stop it.
+/// the runtime (as in asyncio and tokio, but unlike asyncio the runtime holds
+/// the task strongly, so a detached task never disappears); call
+/// [`cancel`](Task::cancel) to stop it.
 ///
 /// # Example
 ///
@@ -23,7 +25,6 @@ use crate::budget;
 /// let task = rt.spawn(async { 6 * 7 });
 /// assert_eq!(rt.block_on(task).unwrap(), 42);
 /// ```
-#[must_use = "a Task does nothing when dropped except detach; await it, cancel it, or drop it on purpose"]
 pub struct Task<T> {
     raw: RawTask,
     _output: PhantomData<T>,
