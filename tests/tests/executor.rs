@@ -392,26 +392,31 @@ fn task_errors_name_the_task_and_the_reason() {
 }
 
 #[test]
-fn yield_now_lets_a_sibling_run_on_a_single_worker() {
+fn a_single_worker_runs_tasks_in_fifo_order_like_asyncio() {
     let rt = rt(1);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let tasks: Vec<_> = ["a", "b"]
-        .into_iter()
-        .map(|name| {
-            let log = log.clone();
-            rt.spawn(async move {
-                for i in 0..3 {
-                    log.lock().unwrap().push(format!("{name}{i}"));
-                    corio::yield_now().await;
-                }
+    let spawner_log = log.clone();
+    // Spawned from a task, so the order of the spawns is the program's order.
+    let spawner = rt.spawn(async move {
+        let tasks: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let log = spawner_log.clone();
+                corio::spawn(async move {
+                    for i in 0..3 {
+                        log.lock().unwrap().push(format!("{name}{i}"));
+                        corio::yield_now().await;
+                    }
+                })
             })
-        })
-        .collect();
-    for task in tasks {
-        rt.block_on(task).unwrap();
-    }
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    rt.block_on(spawner).unwrap();
     let log = log.lock().unwrap().join(" ");
-    assert_eq!(log, "a0 b0 a1 b1 a2 b2");
+    assert_eq!(log, "a0 b0 c0 a1 b1 c1 a2 b2 c2");
 }
 
 #[test]

@@ -250,7 +250,7 @@ impl Builder {
         let config = Config {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
-            lifo_slot: workers > 1,
+            single_fifo: workers == 1,
             max_lifo_polls: 3,
             thread_name: self.thread_name,
             on_thread_start: self.on_thread_start,

@@ -33,10 +33,31 @@
 
 use std::future::Future;
 
-pub use corio_executor::{
-    Builder, EnterGuard, Handle, NoRuntime, Runtime, Task, TaskError, TaskId, TaskInfo, TaskState,
-};
+mod runtime;
+
+pub use corio_executor::{NoRuntime, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime};
+pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
+
+/// Time: sleeping, timeouts, intervals, and the virtual clock for tests.
+///
+/// | asyncio | corio |
+/// | --- | --- |
+/// | `await asyncio.sleep(d)` | `corio::sleep(d).await` |
+/// | `async with asyncio.timeout(d):` | `corio::timeout(d, fut).await` → `Result<T, Elapsed>` |
+/// | `await asyncio.wait_for(aw, d)` | `corio::wait_for(fut, d).await` |
+/// | `loop.time()` | [`time::now()`] |
+///
+/// The clock can be paused ([`Builder::start_paused`], [`time::pause`]): then
+/// time moves only by [`time::advance`] or, when every task waits, by jumping
+/// to the next timer, so tests of time-based code run in milliseconds.
+pub mod time {
+    pub use corio_timer::{
+        Elapsed, Interval, MissedTickBehavior, Sleep, Timeout, advance, interval, interval_at, now,
+        pause, resume, sleep, sleep_until, timeout, timeout_at, wait_for,
+    };
+}
 
 /// Tasks: the spawn builder, handles and their errors.
 pub mod task {

@@ -40,10 +40,10 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
     /// A worker polls the driver for events every this many ticks.
     pub(crate) event_interval: u32,
-    /// Whether a task woken or spawned by a running task goes to the LIFO slot.
-    /// Off with one worker: a lone worker then runs tasks in FIFO order, as
-    /// asyncio's event loop does (the deterministic mode of the tests).
-    pub(crate) lifo_slot: bool,
+    /// One worker: every runnable task goes through the injector, so the
+    /// runtime has a single FIFO run queue, like asyncio's event loop (the
+    /// deterministic mode of the tests); no LIFO slot, no queue jumping.
+    pub(crate) single_fifo: bool,
     /// Most LIFO-slot polls in a row before the slot's task goes to the queue.
     pub(crate) max_lifo_polls: u32,
     pub(crate) thread_name: String,

@@ -91,7 +91,8 @@ impl WorkerCtx {
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified> {
-        if tick % self.shared.config.global_queue_interval == 0 {
+        // (A lone worker's local queue only holds tasks older than the injector's.)
+        if !self.shared.config.single_fifo && tick % self.shared.config.global_queue_interval == 0 {
             if let Some(task) = self.shared.injector.steal().success() {
                 return Some(task);
             }
@@ -184,7 +185,10 @@ impl WorkerCtx {
 
     /// Where a task goes when woken or spawned on this worker.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield || !self.in_task.get() || !self.shared.config.lifo_slot {
+        if self.shared.config.single_fifo {
+            // The lone worker is awake (it is running this code): no wake-up needed.
+            self.shared.injector.push(task);
+        } else if is_yield || !self.in_task.get() {
             self.local.push(task);
             self.shared.notify_parked();
         } else if let Some(previous) = self.lifo.replace(Some(task)) {
@@ -214,7 +218,7 @@ impl WorkerCtx {
             if self.shared.is_shutdown() {
                 return;
             }
-            if !self.local.is_empty() {
+            if !self.local.is_empty() || (self.shared.config.single_fifo && !self.shared.injector.is_empty()) {
                 // The driver woke tasks onto our queue while we slept.
                 if !idle.unpark_self(self.index) {
                     self.searching.set(true);
