@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use corio_executor::park::{CondvarPark, Park};
-use corio_executor::{EnterGuard as ExecutorGuard, NoRuntime, Task, TaskError, TaskInfo, WeakHandle};
+use corio_executor::{
+    EnterGuard as ExecutorGuard, NoRuntime, Task, TaskError, TaskInfo, WeakHandle,
+};
 use corio_timer::{EnterGuard as TimerGuard, Timer, TimerHandle};
 
 /// A corio runtime: worker threads, a blocking pool, a timer wheel, and the
@@ -104,7 +106,10 @@ impl Park for Driver {
 
 impl Driver {
     fn runtime_is_idle(&self) -> bool {
-        self.runtime.get().and_then(WeakHandle::upgrade).is_some_and(|h| h.is_idle())
+        self.runtime
+            .get()
+            .and_then(WeakHandle::upgrade)
+            .is_some_and(|h| h.is_idle())
     }
 }
 
@@ -266,8 +271,15 @@ impl Builder {
     pub fn build(self) -> io::Result<Runtime> {
         let inner = Arc::new(CondvarPark::new());
         let unparker = inner.clone();
-        let timer = Timer::builder().start_paused(self.start_paused).unpark(move || unparker.unpark()).build();
-        let driver = Arc::new(Driver { timer: timer.handle().clone(), inner, runtime: OnceLock::new() });
+        let timer = Timer::builder()
+            .start_paused(self.start_paused)
+            .unpark(move || unparker.unpark())
+            .build();
+        let driver = Arc::new(Driver {
+            timer: timer.handle().clone(),
+            inner,
+            runtime: OnceLock::new(),
+        });
 
         let thread_timer = timer.handle().clone();
         let user_start = self.on_thread_start;
@@ -289,8 +301,15 @@ impl Builder {
             })
             .build()?;
         let _ = driver.runtime.set(executor.handle().downgrade());
-        let handle = Handle { executor: executor.handle().clone(), timer: timer.handle().clone() };
-        Ok(Runtime { executor: Some(executor), handle, timer })
+        let handle = Handle {
+            executor: executor.handle().clone(),
+            timer: timer.handle().clone(),
+        };
+        Ok(Runtime {
+            executor: Some(executor),
+            handle,
+            timer,
+        })
     }
 }
 
@@ -391,13 +410,17 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("workers", &self.handle.num_workers()).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("workers", &self.handle.num_workers())
+            .finish_non_exhaustive()
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("workers", &self.num_workers()).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("workers", &self.num_workers())
+            .finish_non_exhaustive()
     }
 }
 
@@ -494,7 +517,10 @@ impl Handle {
     /// # drop(sleep);
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        EnterGuard { _timer: self.timer.enter(), _executor: self.executor.enter() }
+        EnterGuard {
+            _timer: self.timer.enter(),
+            _executor: self.executor.enter(),
+        }
     }
 
     /// Number of worker threads.
