@@ -5,11 +5,13 @@
 //!
 //! * A put finding getters in line hands its item straight to the first one
 //!   (the storage is always empty while getters wait). Otherwise it stores the
-//!   item if there is room, or queues with the item in its waiter node.
-//! * A get that frees a slot moves the first waiting putter's item into the
-//!   storage and completes that put.
+//!   item if there is room, or waits in line keeping its item.
+//! * A get that frees a slot *reserves* it for the first waiting putter and
+//!   wakes it; the putter stores its item when it resumes. A putter dropped
+//!   while holding a reservation passes the slot to the next putter, so a
+//!   dropped put never delivers its item and never wastes a slot.
 //! * A getter dropped after being handed an item passes it to the next getter
-//!   or puts it back as the oldest item: no item is ever lost.
+//!   or puts it back as the oldest item: a dropped get never consumes one.
 
 use crate::error::{
     GetNowaitError, InvalidSizeError, PutNowaitError, QueueShutDown, TaskDoneError,
@@ -129,9 +131,11 @@ struct State<T, S> {
     immediate: bool,
     /// Granted `Ok(item)`, or `Err` once shut down.
     getters: WaitList<(), Result<T, ()>>,
-    /// The request holds the item; granted `true` when it was accepted,
-    /// `false` (item still in the request) when the queue shut down.
-    putters: WaitList<Option<T>, bool>,
+    /// Granted `true` with a slot reserved for it, `false` when the queue
+    /// shut down. The item stays in the put future.
+    putters: WaitList<(), bool>,
+    /// Slots reserved for granted putters that have not resumed yet.
+    reserved: usize,
     joiners: WaitList<(), ()>,
 }
 
@@ -142,8 +146,9 @@ pub(crate) struct Core<T, S> {
 }
 
 impl<T, S: Storage<T>> State<T, S> {
+    /// No room for one more item (reserved slots count as taken).
     fn full(&self, maxsize: usize) -> bool {
-        maxsize > 0 && self.store.len() >= maxsize
+        maxsize > 0 && self.store.len() + self.reserved >= maxsize
     }
 
     /// Accepts `item` if possible: to a waiting getter, else into storage.
@@ -171,10 +176,7 @@ impl<T, S: Storage<T>> State<T, S> {
             let Some(key) = self.putters.front() else {
                 break;
             };
-            if let Some(item) = self.putters.req_mut(key).take() {
-                self.store.push(item);
-                self.unfinished += 1;
-            }
+            self.reserved += 1;
             wakers.push(self.putters.grant(key, true));
         }
     }
@@ -187,7 +189,8 @@ impl<T, S: Storage<T>> State<T, S> {
     }
 
     /// An item handed to a getter that went away: give it to the next getter,
-    /// or put it back as the oldest item. After an immediate shutdown it is
+    /// or put it back as the oldest item (which may exceed `maxsize` for a
+    /// moment: losing the item or its place would be worse). After an immediate shutdown it is
     /// discarded (returned to be dropped outside the lock) and counted done.
     fn redeliver(&mut self, item: T, wakers: &mut WakeList) -> Option<T> {
         if self.immediate {
@@ -209,7 +212,7 @@ pub(crate) enum Phase {
     Done,
 }
 
-/// The state of one `put` future: the item until it is queued, then the key.
+/// The state of one `put` future: its item and its place in line.
 pub(crate) struct PutState<T> {
     item: Option<T>,
     phase: Phase,
@@ -235,6 +238,7 @@ impl<T, S: Storage<T>> Core<T, S> {
                 immediate: false,
                 getters: WaitList::new(),
                 putters: WaitList::new(),
+                reserved: 0,
                 joiners: WaitList::new(),
             }),
         }
@@ -274,43 +278,64 @@ impl<T, S: Storage<T>> Core<T, S> {
             Phase::Init => {
                 let item = st.item.take().expect("put future polled after completion");
                 if s.shutdown {
-                    Poll::Ready(Err(QueueShutDown(item)))
+                    Err(QueueShutDown(item))
                 } else if s.putters.queued() > 0 {
                     // Others wait for room first: no barging.
-                    st.phase = Phase::Waiting(s.putters.push_back(Some(item), cx.waker()));
+                    st.item = Some(item);
+                    st.phase = Phase::Waiting(s.putters.push_back((), cx.waker()));
                     return Poll::Pending;
                 } else {
                     match s.offer(self.maxsize, item, &mut wakers) {
-                        Ok(()) => Poll::Ready(Ok(())),
+                        Ok(()) => Ok(()),
                         Err(item) => {
-                            st.phase = Phase::Waiting(s.putters.push_back(Some(item), cx.waker()));
+                            st.item = Some(item);
+                            st.phase = Phase::Waiting(s.putters.push_back((), cx.waker()));
                             return Poll::Pending;
                         }
                     }
                 }
             }
-            Phase::Waiting(key) => match s.putters.poll(key, cx.waker()) {
-                Some((_, true)) => Poll::Ready(Ok(())),
-                Some((item, false)) => Poll::Ready(Err(QueueShutDown(
-                    item.expect("a refused put keeps its item"),
-                ))),
-                None => return Poll::Pending,
-            },
+            Phase::Waiting(key) => {
+                let Some(((), reserved)) = s.putters.poll(key, cx.waker()) else {
+                    return Poll::Pending;
+                };
+                let item = st.item.take().expect("a waiting put keeps its item");
+                if reserved {
+                    s.reserved -= 1;
+                }
+                if s.shutdown {
+                    Err(QueueShutDown(item))
+                } else {
+                    // Its slot was reserved: store it even if a redelivered
+                    // item (see `redeliver`) took the room meanwhile.
+                    s.offer(0, item, &mut wakers).ok();
+                    Ok(())
+                }
+            }
             Phase::Done => panic!("put future polled after completion"),
         };
         st.phase = Phase::Done;
         drop(s);
         wakers.wake_all();
-        r
+        Poll::Ready(r)
     }
 
+    /// Called when a put future is dropped. Its item (if any) is dropped
+    /// with the future, after the lock is released.
     pub(crate) fn cancel_put(&self, st: &mut PutState<T>) {
         if let Phase::Waiting(key) = std::mem::replace(&mut st.phase, Phase::Done) {
-            // The item of a put that never got in is dropped here, after
-            // the lock is released.
-            let _item = match self.lock().putters.remove(key) {
-                Removed::Queued { req, .. } | Removed::Granted { req, .. } => req,
-            };
+            let mut wakers = WakeList::new();
+            {
+                let mut s = self.lock();
+                if let Removed::Granted { grant: true, .. } = s.putters.remove(key) {
+                    // Hand the reserved slot to the next putter.
+                    s.reserved -= 1;
+                    if !s.shutdown {
+                        s.admit_putters(self.maxsize, &mut wakers);
+                    }
+                }
+            }
+            wakers.wake_all();
         }
     }
 
@@ -596,6 +621,7 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
 
     /// Puts an item, waiting while the queue is full. Fails only if the
     /// queue is (or gets) shut down; the item comes back in the error.
+    /// Dropping the future before it completes never delivers the item.
     ///
     /// ```
     /// # use corio_sync::__doc_support::block_on;
@@ -749,7 +775,9 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
         self.qsize() == 0
     }
 
-    /// Whether the queue holds `maxsize` items (never for an unbounded one).
+    /// Whether a put would have to wait: the queue holds `maxsize` items,
+    /// counting slots already promised to woken putters (never true for an
+    /// unbounded queue).
     ///
     /// ```
     /// use corio_sync::Queue;

@@ -297,8 +297,12 @@ fn queue_putters_in_order_and_cancelled_put() {
     drop(a); // cancelled before it got in: 2 is never put
     assert_eq!(q.get_nowait(), Ok(1));
     assert!(p3.woken() && !p4.woken());
-    assert_eq!(q.qsize(), 1);
+    // The free slot is reserved for 3: nobody can barge in.
+    assert_eq!(q.qsize(), 0);
+    assert!(q.full());
+    assert!(matches!(q.put_nowait(9), Err(PutNowaitError::QueueFull(9))));
     assert_eq!(p3.poll(&mut b), Poll::Ready(Ok(())));
+    assert_eq!(q.qsize(), 1);
     assert_eq!(q.get_nowait(), Ok(3));
     assert_eq!(p4.poll(&mut c), Poll::Ready(Ok(())));
     assert_eq!(q.get_nowait(), Ok(4));
@@ -450,4 +454,47 @@ fn channel_cancelled_recv_loses_no_value() {
     assert_eq!(p2.poll(&mut r2), Poll::Ready(Ok(7)));
     drop(r2);
     assert_eq!(tx.waiters(), 0);
+}
+
+#[test]
+fn queue_put_woken_then_dropped_never_delivers_and_passes_the_slot_on() {
+    let q = Queue::bounded(1);
+    q.put_nowait(1).unwrap();
+    let (pa, pb) = (Probe::new(), Probe::new());
+    let mut a = q.put(2);
+    let mut b = q.put(3);
+    assert!(pa.poll(&mut a).is_pending());
+    assert!(pb.poll(&mut b).is_pending());
+    assert_eq!(q.get_nowait(), Ok(1));
+    assert!(pa.woken() && !pb.woken());
+    drop(a); // woken with a reserved slot, dropped: 2 must not appear
+    assert!(pb.woken(), "the slot passes to the next putter");
+    assert_eq!(pb.poll(&mut b), Poll::Ready(Ok(())));
+    assert_eq!(q.get_nowait(), Ok(3));
+    assert!(q.get_nowait().is_err());
+    assert_eq!(q.unfinished_tasks(), 2);
+    drop(b);
+    assert_eq!(q.waiters(), 0);
+}
+
+#[test]
+fn queue_reserved_slot_survives_a_redelivered_item() {
+    let q = Queue::bounded(1);
+    let p = Probe::new();
+    q.put_nowait(0).unwrap();
+    let mut put = q.put(1);
+    assert!(p.poll(&mut put).is_pending());
+    assert_eq!(q.get_nowait(), Ok(0)); // the slot is now reserved for `put`
+    let mut get = q.get();
+    assert!(p.poll(&mut get).is_pending());
+    q.put_nowait(2).unwrap(); // handed straight to the waiting getter
+    drop(get); // ... which goes away: 2 goes back into the queue
+    assert_eq!(q.qsize(), 1);
+    // The reserved put still completes (the queue is over its size for a
+    // moment rather than losing an item or a reservation).
+    assert_eq!(p.poll(&mut put), Poll::Ready(Ok(())));
+    assert_eq!([q.get_nowait(), q.get_nowait()], [Ok(2), Ok(1)]);
+    assert_eq!(q.unfinished_tasks(), 3);
+    drop(put);
+    assert_eq!(q.waiters(), 0);
 }

@@ -16,7 +16,7 @@ fn queue_many_producers_consumers_with_cancelled_gets() {
     const CONSUMERS: usize = 8;
     const CANCELLING: usize = 3; // about a third of the consumers
     let total: usize = if cfg!(debug_assertions) {
-        200_000
+        400_000
     } else {
         1_000_000
     };
@@ -156,9 +156,9 @@ fn lock_and_channel_ping_pong_across_threads() {
     // Many short hand-offs between two threads: exercises wake-ups that
     // race with registration.
     let rounds = if cfg!(debug_assertions) {
-        20_000
+        5_000
     } else {
-        200_000
+        20_000
     };
     let (tx1, rx1) = corio_sync::channel::<u32>(1);
     let (tx2, rx2) = corio_sync::channel::<u32>(1);
