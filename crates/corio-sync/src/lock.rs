@@ -32,7 +32,7 @@ use std::task::{Context, Poll};
 ///
 /// A guard cannot outlive its lock:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0597
 /// use corio_sync::Lock;
 /// let guard = {
 ///     let lock = Lock::new(1);

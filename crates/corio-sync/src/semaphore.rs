@@ -14,6 +14,13 @@ use std::task::{Context, Poll};
 /// The largest number of permits a semaphore can hold.
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 
+fn check_request(n: usize) {
+    assert!(
+        n <= MAX_PERMITS,
+        "acquire_many({n}): a semaphore never holds more than usize::MAX >> 3 permits, so this would wait forever"
+    );
+}
+
 struct State {
     permits: usize,
     closed: bool,
@@ -122,6 +129,8 @@ impl Semaphore {
     /// Waits for `n` permits at once. The request keeps its place in line
     /// until all `n` are free.
     ///
+    /// Panics if `n` exceeds `usize::MAX >> 3` (it could never be granted).
+    ///
     /// ```
     /// # use corio_sync::__doc_support::block_on;
     /// use corio_sync::Semaphore;
@@ -132,6 +141,7 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 5);
     /// ```
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        check_request(n);
         Acquire {
             sem: self,
             st: AcquireState::new(n),
@@ -165,6 +175,7 @@ impl Semaphore {
     /// assert_eq!(permit.num_permits(), 4);
     /// ```
     pub fn acquire_many_owned(self: Arc<Self>, n: usize) -> AcquireOwned {
+        check_request(n);
         AcquireOwned {
             sem: self,
             st: AcquireState::new(n),
@@ -726,6 +737,8 @@ impl BoundedSemaphore {
 
     /// Waits for `n` permits. See [`Semaphore::acquire_many`].
     ///
+    /// Panics if `n` exceeds the bound: it could never be granted.
+    ///
     /// ```
     /// # use corio_sync::__doc_support::block_on;
     /// use corio_sync::BoundedSemaphore;
@@ -733,6 +746,11 @@ impl BoundedSemaphore {
     /// assert_eq!(block_on(sem.acquire_many(2)).unwrap().num_permits(), 2);
     /// ```
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        assert!(
+            n <= self.initial,
+            "BoundedSemaphore::acquire_many({n}): only {} permits exist, so this would wait forever",
+            self.initial
+        );
         self.sem.acquire_many(n)
     }
 

@@ -41,7 +41,7 @@ struct Node<R, G> {
 pub(crate) enum Removed<R, G> {
     /// The waiter was still in line. `was_head` tells whether it was first,
     /// which matters when the head blocked the line (a large acquire).
-    Queued { req: R, was_head: bool },
+    Queued { was_head: bool },
     /// The waiter had been granted `grant` but never consumed it.
     Granted { req: R, grant: G },
 }
@@ -101,11 +101,6 @@ impl<R, G> WaitList<R, G> {
     /// What the waiter `key` asked for.
     pub(crate) fn req(&self, key: usize) -> &R {
         &self.nodes[key].req
-    }
-
-    /// Mutable access to what the waiter `key` asked for.
-    pub(crate) fn req_mut(&mut self, key: usize) -> &mut R {
-        &mut self.nodes[key].req
     }
 
     fn unlink(&mut self, key: usize) {
@@ -175,11 +170,8 @@ impl<R, G> WaitList<R, G> {
         if self.nodes[key].grant.is_none() {
             let was_head = self.head == key;
             self.unlink(key);
-            let node = self.nodes.remove(key);
-            Removed::Queued {
-                req: node.req,
-                was_head,
-            }
+            self.nodes.remove(key);
+            Removed::Queued { was_head }
         } else {
             let node = self.nodes.remove(key);
             match node.grant {
@@ -254,13 +246,7 @@ mod tests {
         assert_eq!((l.len(), l.queued()), (3, 3));
         assert_eq!(l.front(), Some(a));
         // Remove from the middle keeps the order of the rest.
-        assert!(matches!(
-            l.remove(b),
-            Removed::Queued {
-                req: 2,
-                was_head: false
-            }
-        ));
+        assert!(matches!(l.remove(b), Removed::Queued { was_head: false }));
         assert!(l.grant_front("x").is_ok());
         assert_eq!(l.front(), Some(c));
         assert_eq!(l.poll(a, w), Some((1, "x")));

@@ -506,3 +506,11 @@ fn handles_are_send_sync_clone() {
     let l = Lock::new(1);
     check_send(&l.lock());
 }
+
+#[test]
+fn impossible_acquire_many_panics_instead_of_hanging() {
+    let m = panic_message(|| drop(BoundedSemaphore::new(2).acquire_many(3)));
+    assert!(m.contains("wait forever"), "{m}");
+    let m = panic_message(|| drop(Semaphore::new(0).acquire_many(usize::MAX)));
+    assert!(m.contains("wait forever"), "{m}");
+}
