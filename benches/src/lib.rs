@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 /// What a workload needs from a runtime.
 pub trait Rt: Sized + Send + Sync + 'static {
@@ -42,6 +43,12 @@ pub trait Rt: Sized + Send + Sync + 'static {
     fn oneshot<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>);
     /// Sends on a oneshot channel (the receiver is alive).
     fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T);
+    /// Sleeps for `duration`.
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+    /// Runs `future` with a deadline; `None` if it expired.
+    fn timeout<F>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send;
 }
 
 /// A future of `Result<T, E>` that unwraps it (the workloads never fail).
@@ -105,6 +112,15 @@ impl Rt for Corio {
     fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T) {
         let _ = sender.send(value);
     }
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        corio::sleep(duration)
+    }
+    async fn timeout<F>(duration: Duration, future: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        corio::timeout(duration, future).await.ok()
+    }
 }
 
 /// tokio's multi-threaded runtime.
@@ -151,6 +167,15 @@ impl Rt for Tokio {
     }
     fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T) {
         let _ = sender.send(value);
+    }
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+    async fn timeout<F>(duration: Duration, future: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        tokio::time::timeout(duration, future).await.ok()
     }
 }
 
@@ -289,4 +314,160 @@ pub fn join_100k<R: Rt>(rt: &R) {
         }
         std::hint::black_box(sum);
     });
+}
+
+/// User + system CPU time of this process so far (Linux, /proc/self/stat; 10 ms resolution).
+pub fn process_cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return Duration::ZERO };
+    let fields: Vec<&str> = stat[stat.rfind(')').map_or(0, |i| i + 2)..].split(' ').collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// What one run of a workload measured.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    /// The figure the workload is judged on (wall time, CPU time or a latency).
+    pub value: Duration,
+    /// A second figure reported beside it (wall time next to CPU time, the median next to p99).
+    pub aside: Option<Duration>,
+}
+
+impl Sample {
+    /// A sample judged on wall time alone.
+    pub fn wall(value: Duration) -> Sample {
+        Sample { value, aside: None }
+    }
+}
+
+/// Runs `f` and returns its wall time.
+pub fn timed(f: impl FnOnce()) -> Sample {
+    let start = Instant::now();
+    f();
+    Sample::wall(start.elapsed())
+}
+
+/// The time workloads, by name.
+pub const TIME_WORKLOADS: &[&str] = &["timers_100k", "timeout_no_fire", "timer_churn", "lateness_10ms"];
+
+/// Runs one time workload once.
+pub fn run_time_workload<R: Rt>(rt: &R, name: &str) -> Sample {
+    match name {
+        "timers_100k" => timers_100k(rt),
+        "timeout_no_fire" => timed(|| timeout_no_fire(rt)),
+        "timer_churn" => timed(|| timer_churn(rt)),
+        "lateness_10ms" => lateness(rt),
+        other => panic!("unknown workload {other}"),
+    }
+}
+
+/// 100 000 tasks each sleeping a pseudo-random 1..=50 ms (fixed seed).
+/// Judged on process CPU time; the wall time is reported beside it.
+pub fn timers_100k<R: Rt>(rt: &R) -> Sample {
+    const N: usize = 100_000;
+    let (countdown, wait) = Countdown::new(N);
+    let cpu = process_cpu_time();
+    let start = Instant::now();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..N {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let ms = 1 + seed % 50;
+        let countdown = countdown.clone();
+        drop(rt.spawn(async move {
+            R::sleep(Duration::from_millis(ms)).await;
+            countdown.tick();
+        }));
+    }
+    wait.recv().unwrap();
+    Sample { value: process_cpu_time() - cpu, aside: Some(start.elapsed()) }
+}
+
+/// 1 000 000 `timeout(1 s, f)` calls split over two tasks; `f` is ready at
+/// once on odd calls and yields once on even ones (so half the timeouts must
+/// arm a timer and cancel it).
+pub fn timeout_no_fire<R: Rt>(rt: &R) {
+    const CALLS: usize = 1_000_000;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                R::spawn_here(async {
+                    let mut hits = 0usize;
+                    for i in 0..CALLS / 2 {
+                        let out = R::timeout(Duration::from_secs(1), async move {
+                            if i % 2 == 0 {
+                                R::yield_now().await;
+                            }
+                            i
+                        })
+                        .await;
+                        hits += usize::from(out.is_some());
+                    }
+                    hits
+                })
+            })
+            .collect();
+        let mut hits = 0;
+        for task in tasks {
+            hits += task.await;
+        }
+        assert_eq!(hits, CALLS);
+    });
+}
+
+/// 1 000 000 sleeps created, polled once (so they register) and dropped,
+/// across two tasks on the two workers.
+pub fn timer_churn<R: Rt>(rt: &R) {
+    const SLEEPS: usize = 1_000_000;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                R::spawn_here(async {
+                    for _ in 0..SLEEPS / 2 {
+                        let mut sleep = std::pin::pin!(R::sleep(Duration::from_secs(1)));
+                        std::future::poll_fn(|cx| {
+                            let _ = sleep.as_mut().poll(cx);
+                            Poll::Ready(())
+                        })
+                        .await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+}
+
+/// 10 000 sleeps of 10 ms (100 tasks x 100 sleeps in a row): how late each
+/// wake-up is. Judged on the p99; the median is reported beside it.
+pub fn lateness<R: Rt>(rt: &R) -> Sample {
+    const TASKS: usize = 100;
+    const SLEEPS: usize = 100;
+    let lateness = rt.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                R::spawn_here(async {
+                    let mut late = Vec::with_capacity(SLEEPS);
+                    for _ in 0..SLEEPS {
+                        let start = Instant::now();
+                        R::sleep(Duration::from_millis(10)).await;
+                        late.push(start.elapsed().saturating_sub(Duration::from_millis(10)));
+                    }
+                    late
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(TASKS * SLEEPS);
+        for task in tasks {
+            all.extend(task.await);
+        }
+        all
+    });
+    let mut lateness = lateness;
+    lateness.sort();
+    let at = |q: f64| lateness[((lateness.len() as f64 - 1.0) * q) as usize];
+    Sample { value: at(0.99), aside: Some(at(0.5)) }
 }

@@ -2,71 +2,94 @@
 //! and prints (or writes into docs/BENCHMARKS.md) the medians and ratios.
 //!
 //! ```text
-//! cargo run --release -p corio-benches --bin compare -- [--rounds N] [--write] [--only NAME]
+//! cargo run --release -p corio-benches --bin compare -- [--rounds N] [--write] [--group G] [--only NAME]
 //! ```
 //!
-//! Each round runs every workload once on each runtime, in alternating order
+//! Each round runs a workload once on each runtime, in alternating order
 //! (corio first on even rounds, tokio first on odd ones), after one warm-up
-//! round. A workload's figure is the median of its rounds.
+//! run each. A workload's figure is the median of its rounds.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use corio_benches::{Corio, Rt, SCHEDULER_WORKLOADS, Tokio, run_scheduler_workload};
+use corio_benches::{
+    Corio, Rt, SCHEDULER_WORKLOADS, Sample, TIME_WORKLOADS, Tokio, run_scheduler_workload,
+    run_time_workload, timed,
+};
 
 const WORKERS: usize = 2;
-const BEGIN: &str = "<!-- compare:scheduler:begin -->";
-const END: &str = "<!-- compare:scheduler:end -->";
 
-/// The ratio (corio / tokio, by median time) each workload must stay at or below.
-fn target(workload: &str) -> f64 {
+/// A group of workloads sharing one table in BENCHMARKS.md.
+struct Group {
+    name: &'static str,
+    workloads: &'static [&'static str],
+    run_corio: fn(&Corio, &str) -> Sample,
+    run_tokio: fn(&Tokio, &str) -> Sample,
+}
+
+const GROUPS: &[Group] = &[
+    Group {
+        name: "scheduler",
+        workloads: SCHEDULER_WORKLOADS,
+        run_corio: |rt, w| timed(|| run_scheduler_workload(rt, w)),
+        run_tokio: |rt, w| timed(|| run_scheduler_workload(rt, w)),
+    },
+    Group {
+        name: "time",
+        workloads: TIME_WORKLOADS,
+        run_corio: run_time_workload::<Corio>,
+        run_tokio: run_time_workload::<Tokio>,
+    },
+];
+
+/// The ratio (corio / tokio) each workload must stay at or below, and what is measured.
+fn target(workload: &str) -> (f64, &'static str) {
     match workload {
-        "spawn_many_remote" | "join_100k" => 0.8,
-        _ => 1.0,
+        "spawn_many_remote" | "join_100k" => (0.8, "wall time"),
+        "timers_100k" => (1.0, "CPU time (wall time aside)"),
+        "timeout_no_fire" => (0.7, "wall time"),
+        "timer_churn" => (0.8, "wall time"),
+        "lateness_10ms" => (1.0, "p99 lateness (median aside)"),
+        _ => (1.0, "wall time"),
     }
 }
 
 struct Args {
     rounds: usize,
     write: bool,
+    group: Option<String>,
     only: Option<String>,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args {
-        rounds: 15,
-        write: false,
-        only: None,
-    };
+    let mut args = Args { rounds: 15, write: false, group: None, only: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--rounds" => args.rounds = it.next().and_then(|n| n.parse().ok()).expect("--rounds N"),
             "--write" => args.write = true,
+            "--group" => args.group = it.next(),
             "--only" => args.only = it.next(),
             "--bench" => {} // passed by `cargo bench`; ignored
-            other => panic!("unknown argument {other}; use --rounds N, --write, --only NAME"),
+            other => panic!("unknown argument {other}; use --rounds N, --write, --group G, --only NAME"),
         }
     }
     args
 }
 
-fn time<F: FnOnce()>(f: F) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
-
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
+fn median(samples: &mut [Sample]) -> Sample {
+    samples.sort_by_key(|s| s.value);
     samples[samples.len() / 2]
 }
 
 fn fmt_duration(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us >= 1000.0 {
-        format!("{:.2} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
+    if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+}
+
+fn fmt_sample(s: Sample) -> String {
+    match s.aside {
+        Some(aside) => format!("{} ({})", fmt_duration(s.value), fmt_duration(aside)),
+        None => fmt_duration(s.value),
     }
 }
 
@@ -74,51 +97,57 @@ fn main() {
     let args = parse_args();
     let corio = Corio::with_workers(WORKERS);
     let tokio = Tokio::with_workers(WORKERS);
-    let workloads: Vec<&str> = SCHEDULER_WORKLOADS
-        .iter()
-        .copied()
-        .filter(|w| args.only.as_deref().is_none_or(|only| only == *w))
-        .collect();
-
-    let mut rows = Vec::new();
-    for &workload in &workloads {
-        run_scheduler_workload(&corio, workload);
-        run_scheduler_workload(&tokio, workload);
-        let (mut c, mut t) = (Vec::new(), Vec::new());
-        for round in 0..args.rounds {
-            if round % 2 == 0 {
-                c.push(time(|| run_scheduler_workload(&corio, workload)));
-                t.push(time(|| run_scheduler_workload(&tokio, workload)));
-            } else {
-                t.push(time(|| run_scheduler_workload(&tokio, workload)));
-                c.push(time(|| run_scheduler_workload(&corio, workload)));
+    for group in GROUPS.iter().filter(|g| args.group.as_deref().is_none_or(|n| n == g.name)) {
+        let mut rows = Vec::new();
+        for &workload in group.workloads {
+            if args.only.as_deref().is_some_and(|only| only != workload) {
+                continue;
             }
+            (group.run_corio)(&corio, workload);
+            (group.run_tokio)(&tokio, workload);
+            let (mut c, mut t) = (Vec::new(), Vec::new());
+            for round in 0..args.rounds {
+                if round % 2 == 0 {
+                    c.push((group.run_corio)(&corio, workload));
+                    t.push((group.run_tokio)(&tokio, workload));
+                } else {
+                    t.push((group.run_tokio)(&tokio, workload));
+                    c.push((group.run_corio)(&corio, workload));
+                }
+            }
+            let (c, t) = (median(&mut c), median(&mut t));
+            let ratio = c.value.as_secs_f64() / t.value.as_secs_f64().max(1e-9);
+            let (goal, measure) = target(workload);
+            let verdict = if ratio <= goal { "met" } else { "missed" };
+            eprintln!(
+                "{workload:>18}: corio {:>22}  tokio {:>22}  ratio {ratio:.2} (target ≤ {goal}, {measure}) {verdict}",
+                fmt_sample(c),
+                fmt_sample(t)
+            );
+            rows.push(format!(
+                "| {workload} | {measure} | {} | {} | {ratio:.2} | ≤ {goal} | {verdict} |",
+                fmt_sample(c),
+                fmt_sample(t)
+            ));
         }
-        let (c, t) = (median(&mut c), median(&mut t));
-        let ratio = c.as_secs_f64() / t.as_secs_f64();
-        let goal = target(workload);
-        let verdict = if ratio <= goal { "met" } else { "missed" };
-        eprintln!(
-            "{workload:>18}: corio {:>10}  tokio {:>10}  ratio {ratio:.2} (target ≤ {goal}) {verdict}",
-            fmt_duration(c),
-            fmt_duration(t)
+        if rows.is_empty() {
+            continue;
+        }
+        let (begin, end) = markers(group.name);
+        let table = format!(
+            "{begin}\n{}\n\n| workload | measure | corio (median) | tokio (median) | corio / tokio | target | |\n| --- | --- | --- | --- | --- | --- | --- |\n{}\n{end}",
+            provenance(args.rounds),
+            rows.join("\n")
         );
-        rows.push(format!(
-            "| {workload} | {} | {} | {ratio:.2} | ≤ {goal} | {verdict} |",
-            fmt_duration(c),
-            fmt_duration(t)
-        ));
+        println!("{table}");
+        if args.write && args.only.is_none() {
+            write_into_benchmarks_md(&begin, &end, &table);
+        }
     }
+}
 
-    let table = format!(
-        "{BEGIN}\n{}\n\n| workload | corio (median) | tokio (median) | corio / tokio | target | |\n| --- | --- | --- | --- | --- | --- |\n{}\n{END}",
-        provenance(args.rounds),
-        rows.join("\n")
-    );
-    println!("{table}");
-    if args.write {
-        write_into_benchmarks_md(&table);
-    }
+fn markers(group: &str) -> (String, String) {
+    (format!("<!-- compare:{group}:begin -->"), format!("<!-- compare:{group}:end -->"))
 }
 
 fn provenance(rounds: usize) -> String {
@@ -132,17 +161,18 @@ fn provenance(rounds: usize) -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
-        "Scheduler workloads, {WORKERS} worker threads each, median of {rounds} alternating rounds, one process. \
-         Machine: {cpu}, {cores} cores. Command: `cargo run --release -p corio-benches --bin compare -- --rounds {rounds} --write`."
+        "{WORKERS} worker threads each, median of {rounds} alternating rounds, one process. \
+         Machine: {cpu}, {cores} cores. \
+         Command: `cargo run --release -p corio-benches --bin compare -- --rounds {rounds} --write`."
     )
 }
 
-fn write_into_benchmarks_md(table: &str) {
+fn write_into_benchmarks_md(begin: &str, end: &str, table: &str) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/BENCHMARKS.md");
     let current = std::fs::read_to_string(path).unwrap_or_default();
-    let updated = match (current.find(BEGIN), current.find(END)) {
+    let updated = match (current.find(begin), current.find(end)) {
         (Some(b), Some(e)) if b < e => {
-            format!("{}{table}{}", &current[..b], &current[e + END.len()..])
+            format!("{}{table}{}", &current[..b], &current[e + end.len()..])
         }
         _ => format!("{current}\n{table}\n"),
     };
