@@ -38,7 +38,58 @@ mod runtime;
 pub use corio_executor::{NoRuntime, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime};
+pub use sync::{
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, Notify, PriorityQueue, Queue,
+    RwLock, Semaphore,
+};
 pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
+
+pub mod limit;
+
+/// Synchronisation: asyncio's locks, events, semaphores, queues, and channels.
+///
+/// They work on any executor; on corio they are what tasks use to coordinate.
+///
+/// | asyncio | corio |
+/// | --- | --- |
+/// | `asyncio.Lock()`, `async with lock:` | [`Lock`](sync::Lock), `let guard = lock.lock().await;` |
+/// | `asyncio.Event()` | [`Event`](sync::Event): `set`, `clear`, `is_set`, `wait().await` |
+/// | `asyncio.Condition()` | [`Condition`](sync::Condition): `wait(guard)`, `wait_for`, `notify(n)`, `notify_all` |
+/// | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`](sync::Semaphore), [`BoundedSemaphore`](sync::BoundedSemaphore) |
+/// | `asyncio.Barrier(n)` | [`Barrier`](sync::Barrier) |
+/// | `asyncio.Queue()`, `Queue(maxsize=n)` | [`Queue::new()`](sync::Queue), `Queue::bounded(n)` |
+/// | `PriorityQueue`, `LifoQueue` | [`PriorityQueue`](sync::PriorityQueue), [`LifoQueue`](sync::LifoQueue) |
+/// | memory channels (Trio/AnyIO) | [`channel`](sync::channel), [`unbounded_channel`](sync::unbounded_channel), [`oneshot`](sync::oneshot) |
+///
+/// # Example
+///
+/// ```
+/// corio::run(async {
+///     let queue = corio::Queue::new();
+///     let producer = {
+///         let queue = queue.clone();
+///         corio::spawn(async move {
+///             for i in 0..3 {
+///                 queue.put(i).await.unwrap();
+///             }
+///         })
+///     };
+///     producer.await.unwrap();
+///     assert_eq!(queue.get().await.unwrap(), 0);
+/// });
+/// ```
+pub mod sync {
+    pub use corio_sync::{
+        Acquire, AcquireError, AcquireOwned, Barrier, BarrierWait, BarrierWaitResult,
+        BoundedSemaphore, BoundedSemaphoreError, BrokenBarrierError, Condition, ConditionWait,
+        Event, EventWait, Fifo, GenericQueue, Get, GetNowaitError, InvalidSizeError, Join, Lifo,
+        LifoQueue, Lock, LockFuture, LockGuard, Notified, Notify, OwnedSemaphorePermit, Priority,
+        PriorityQueue, Put, PutNowaitError, Queue, QueueShutDown, ReadFuture, Receiver, RecvError,
+        RecvFuture, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
+        SendError, SendFuture, Sender, Storage, TaskDoneError, TryAcquireError, TryLockError,
+        TryRecvError, TrySendError, WriteFuture, channel, oneshot, try_channel, unbounded_channel,
+    };
+}
 
 /// Time: sleeping, timeouts, intervals, and the virtual clock for tests.
 ///
