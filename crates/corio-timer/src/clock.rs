@@ -83,7 +83,9 @@ impl Clock {
             return;
         }
         let nanos = nanos_between(self.origin, self.now());
-        let ticks = nanos.div_ceil(NANOS_PER_TICK).min(u64::MAX / NANOS_PER_TICK);
+        let ticks = nanos
+            .div_ceil(NANOS_PER_TICK)
+            .min(u64::MAX / NANOS_PER_TICK);
         self.frozen.store(ticks * NANOS_PER_TICK, Ordering::Release);
         self.mode.store(PAUSED, Ordering::Release);
     }

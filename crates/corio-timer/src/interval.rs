@@ -56,7 +56,10 @@ pub fn interval(period: Duration) -> Interval {
 /// assert_eq!(every.poll_tick(&mut cx), Poll::Ready(start));
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(!period.is_zero(), "corio_timer::interval: the period must be non-zero");
+    assert!(
+        !period.is_zero(),
+        "corio_timer::interval: the period must be non-zero"
+    );
     Interval {
         sleep: Sleep::until(start),
         period,

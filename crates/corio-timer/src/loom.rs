@@ -7,7 +7,9 @@
 mod imp {
     pub(crate) use parking_lot::Mutex;
     pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
+    pub(crate) use std::sync::atomic::{
+        AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering, fence,
+    };
 
     /// Declares a thread-local with a `const` initialiser (cheapest access).
     macro_rules! thread_local_const {
@@ -21,7 +23,9 @@ mod imp {
 #[cfg(loom)]
 mod imp {
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering, fence,
+    };
 
     /// `parking_lot`-shaped wrapper around loom's mutex (no poisoning).
     #[derive(Debug)]

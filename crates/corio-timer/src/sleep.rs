@@ -41,7 +41,7 @@ pub fn sleep(duration: Duration) -> Sleep {
         state: if duration.is_zero() {
             State::YieldOnce
         } else {
-            State::Idle
+            State::Idle(None)
         },
     }
 }
@@ -101,15 +101,16 @@ pub struct Sleep {
 
 #[derive(Debug)]
 enum State {
-    /// Not in the wheel (never polled, or reset, or its entry fired while it
-    /// was being reset).
-    Idle,
+    /// Not in the wheel: never polled, or reset after completing or after
+    /// its entry fired. Keeps the shard it was registered in, if any, so
+    /// that it registers there again without looking up the context.
+    Idle(Option<Arc<Shard>>),
     /// `sleep(ZERO)` not yet polled: yield once.
     YieldOnce,
     /// In the wheel of `shard` under `key` (or fired there, not yet seen).
     Registered { shard: Arc<Shard>, key: Key },
-    /// Completed.
-    Done,
+    /// Completed (keeps its shard, as `Idle` does, for a later reset).
+    Done(Option<Arc<Shard>>),
 }
 
 impl Sleep {
@@ -117,7 +118,7 @@ impl Sleep {
     pub(crate) fn until(deadline: Instant) -> Sleep {
         Sleep {
             deadline,
-            state: State::Idle,
+            state: State::Idle(None),
         }
     }
 
@@ -150,9 +151,8 @@ impl Sleep {
     /// ```
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
-            State::Done => true,
-            State::Registered { shard, .. } => shard.common.clock.now() >= self.deadline,
-            _ => crate::now() >= self.deadline,
+            State::Done(_) => true,
+            _ => self.clock_now() >= self.deadline,
         }
     }
 
@@ -176,32 +176,52 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
-        if let State::Registered { shard, key } = std::mem::replace(&mut self.state, State::Idle) {
-            let when = shard.common.clock.tick_ceil(deadline);
-            match shard.reset(key, when) {
-                Reset::Moved(_) => self.state = State::Registered { shard, key },
-                Reset::Due(waker) => {
-                    self.state = State::Done;
-                    waker.wake();
+        self.state = match std::mem::replace(&mut self.state, State::Idle(None)) {
+            State::Registered { shard, key } => {
+                let when = shard.common.clock.tick_ceil(deadline);
+                match shard.reset(key, when) {
+                    Reset::Moved(_) => State::Registered { shard, key },
+                    Reset::Due(waker) => {
+                        waker.wake();
+                        State::Done(Some(shard))
+                    }
+                    // It fired (its wake-up may still arrive: a spurious
+                    // wake); the next poll registers the new deadline.
+                    Reset::Gone => State::Idle(Some(shard)),
                 }
-                // It fired (its wake-up may still arrive: a spurious wake);
-                // the next poll registers the new deadline.
-                Reset::Gone => {}
             }
-        }
+            State::Idle(home) | State::Done(home) => State::Idle(home),
+            State::YieldOnce => State::Idle(None),
+        };
     }
 
     /// The current time on the clock this sleep is measured by.
     pub(crate) fn clock_now(&self) -> Instant {
         match &self.state {
-            State::Registered { shard, .. } => shard.common.clock.now(),
+            State::Registered { shard, .. }
+            | State::Idle(Some(shard))
+            | State::Done(Some(shard)) => shard.common.clock.now(),
             _ => crate::now(),
         }
     }
 
-    /// First poll (or first after a reset): complete if due, else register.
-    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// First poll (or first after a reset): complete if due, else register
+    /// in the shard the sleep used before, or in the current thread's shard.
+    fn poll_idle(&mut self, cx: &mut Context<'_>, home: Option<Arc<Shard>>) -> Poll<()> {
         let deadline = self.deadline;
+        if let Some(shard) = home {
+            let clock = &shard.common.clock;
+            let now = clock.now();
+            if deadline > now {
+                let when = clock.tick_ceil(deadline);
+                if let Some(key) = shard.register(when, clock.tick_floor(now), cx.waker()) {
+                    self.state = State::Registered { shard, key };
+                    return Poll::Pending;
+                }
+            }
+            self.state = State::Done(Some(shard));
+            return Poll::Ready(());
+        }
         let registered = context::with_current(|current| {
             let Some((handle, hint)) = current else {
                 return if deadline <= Instant::now() {
@@ -225,7 +245,7 @@ impl Sleep {
                 Poll::Pending
             }
             Ok(None) => {
-                self.state = State::Done;
+                self.state = State::Done(None);
                 Poll::Ready(())
             }
             Err(()) => panic!("{NO_TIMER}"),
@@ -238,18 +258,26 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match &this.state {
-            State::Done => Poll::Ready(()),
+        match &mut this.state {
+            State::Done(_) => Poll::Ready(()),
             State::YieldOnce => {
-                this.state = State::Done;
+                this.state = State::Done(None);
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            State::Idle => this.poll_idle(cx),
+            State::Idle(home) => {
+                let home = home.take();
+                this.poll_idle(cx, home)
+            }
             State::Registered { shard, key } => {
                 let res = shard.poll_entry(*key, cx.waker());
                 if res.is_ready() {
-                    this.state = State::Done;
+                    let State::Registered { shard, .. } =
+                        std::mem::replace(&mut this.state, State::Done(None))
+                    else {
+                        unreachable!()
+                    };
+                    this.state = State::Done(Some(shard));
                 }
                 res
             }

@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::context::{self, EnterGuard, NO_TIMER};
-use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering, fence};
 use crate::wheel::{Key, Reset, Wheel};
 use std::fmt;
 use std::task::{Poll, Waker};
@@ -37,10 +37,13 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    /// Wakes the driver if it sleeps past `tick`. Must come after the
-    /// SeqCst store of the shard's `next` (Dekker with `before_park`).
+    /// Wakes the driver if it sleeps past `tick`. Called after storing the
+    /// shard's lowered `next`: store, SeqCst fence, load here; `before_park`
+    /// does store, fence, load the other way round (Dekker), so either the
+    /// driver sees the new `next` or this sees the driver's announcement.
     fn notify_if_earlier(&self, tick: u64) {
-        if tick < self.sleeping_until.load(Ordering::SeqCst) {
+        fence(Ordering::SeqCst);
+        if tick < self.sleeping_until.load(Ordering::Relaxed) {
             self.unpark_driver();
         }
     }
@@ -99,7 +102,7 @@ impl Shard {
         };
         let earlier = slot_deadline < next;
         if earlier {
-            self.next.store(slot_deadline, Ordering::SeqCst);
+            self.next.store(slot_deadline, Ordering::Release);
         }
         drop(wheel);
         if earlier {
@@ -131,7 +134,13 @@ impl Shard {
 
     /// Cancels a registered entry (no-op if it already fired).
     pub(crate) fn cancel(&self, key: Key) {
-        let old = self.wheel.lock().remove(key);
+        let mut wheel = self.wheel.lock();
+        let old = wheel.remove(key);
+        if old.is_some() && wheel.len() == 0 {
+            // Empty: no stale deadline for the driver to wake up for.
+            self.next.store(NEVER, Ordering::Release);
+        }
+        drop(wheel);
         drop(old);
     }
 
@@ -142,7 +151,7 @@ impl Shard {
         let res = wheel.reset(key, when);
         if let Reset::Moved(slot_deadline) = res {
             if slot_deadline < next {
-                self.next.store(slot_deadline, Ordering::SeqCst);
+                self.next.store(slot_deadline, Ordering::Release);
                 drop(wheel);
                 self.common.notify_if_earlier(slot_deadline);
             }
@@ -156,7 +165,7 @@ impl Shard {
         let mut fired = 0;
         let mut wakers = Vec::new();
         loop {
-            if self.next.load(Ordering::SeqCst) > now {
+            if self.next.load(Ordering::Acquire) > now {
                 break;
             }
             let mut wheel = if try_only {
@@ -172,7 +181,7 @@ impl Shard {
             }
             let done = wheel.process(now, &mut wakers, WAKE_BATCH);
             self.next
-                .store(wheel.next_deadline().unwrap_or(NEVER), Ordering::SeqCst);
+                .store(wheel.next_deadline().unwrap_or(NEVER), Ordering::Release);
             drop(wheel);
             fired += wakers.len();
             wakers.drain(..).for_each(Waker::wake);
@@ -197,7 +206,7 @@ impl Shard {
         {
             let mut wheel = self.wheel.lock();
             wheel.drain(&mut wakers);
-            self.next.store(NEVER, Ordering::SeqCst);
+            self.next.store(NEVER, Ordering::Release);
         }
         drop(wakers);
     }
@@ -701,11 +710,12 @@ impl TimerHandle {
         // Dekker with `Shard::register`: announce first, then read the
         // shards. A registration either stored its `next` before our read
         // (we see it) or loads our announcement after it (and unparks us).
-        common.sleeping_until.store(NEVER, Ordering::SeqCst);
+        common.sleeping_until.store(NEVER, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
         let next = self.min_next();
         common
             .sleeping_until
-            .store(next.max(NOT_PARKED + 1), Ordering::SeqCst);
+            .store(next.max(NOT_PARKED + 1), Ordering::Relaxed);
         let timer_timeout = if next == NEVER {
             None
         } else {
@@ -715,7 +725,12 @@ impl TimerHandle {
             } else if common.clock.is_paused() {
                 None
             } else {
-                Some(common.clock.tick_instant(next).saturating_duration_since(now))
+                Some(
+                    common
+                        .clock
+                        .tick_instant(next)
+                        .saturating_duration_since(now),
+                )
             }
         };
         match (max, timer_timeout) {
@@ -736,7 +751,7 @@ impl TimerHandle {
         self.inner
             .common
             .sleeping_until
-            .store(NOT_PARKED, Ordering::SeqCst);
+            .store(NOT_PARKED, Ordering::Relaxed);
         self.process_due()
     }
 
@@ -839,7 +854,7 @@ impl TimerHandle {
         self.inner
             .shards
             .iter()
-            .map(|s| s.next.load(Ordering::SeqCst))
+            .map(|s| s.next.load(Ordering::Acquire))
             .min()
             .unwrap_or(NEVER)
     }

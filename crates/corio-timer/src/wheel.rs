@@ -669,17 +669,19 @@ mod tests {
                         }
                     }
                     4 | 5 => {
-                        if let Some((&id, &(_, key))) = model.iter().nth(
-                            rng.below(model.len().max(1) as u64) as usize,
-                        ) {
+                        if let Some((&id, &(_, key))) = model
+                            .iter()
+                            .nth(rng.below(model.len().max(1) as u64) as usize)
+                        {
                             assert!(w.remove(key).is_some());
                             model.remove(&id);
                         }
                     }
                     6 => {
-                        if let Some((&id, &(_, key))) = model.iter().nth(
-                            rng.below(model.len().max(1) as u64) as usize,
-                        ) {
+                        if let Some((&id, &(_, key))) = model
+                            .iter()
+                            .nth(rng.below(model.len().max(1) as u64) as usize)
+                        {
                             let when = now + rng.below(100_000);
                             match w.reset(key, when) {
                                 Reset::Moved(d) => {
@@ -701,14 +703,16 @@ mod tests {
                             w.next_deadline().unwrap_or(now + 1).max(now)
                         } else {
                             {
-                            let span = [3, 70, 5000, 300_000][rng.below(4) as usize];
-                            now + rng.below(span)
-                        }
+                                let span = [3, 70, 5000, 300_000][rng.below(4) as usize];
+                                now + rng.below(span)
+                            }
                         };
                         now = step;
                         let earliest = model.values().map(|&(when, _)| when).min();
                         if let Some(next) = w.next_deadline() {
-                            assert!(earliest.is_some_and(|e| next <= e && next > now.min(w.elapsed())));
+                            assert!(
+                                earliest.is_some_and(|e| next <= e && next > now.min(w.elapsed()))
+                            );
                         } else {
                             assert!(model.is_empty());
                         }
