@@ -218,7 +218,9 @@ impl WorkerCtx {
             if self.shared.is_shutdown() {
                 return;
             }
-            if !self.local.is_empty() || (self.shared.config.single_fifo && !self.shared.injector.is_empty()) {
+            if !self.local.is_empty()
+                || (self.shared.config.single_fifo && !self.shared.injector.is_empty())
+            {
                 // The driver woke tasks onto our queue while we slept.
                 if !idle.unpark_self(self.index) {
                     self.searching.set(true);

@@ -46,6 +46,8 @@ pub(crate) struct Vtable {
     schedule: unsafe fn(RawTask),
     dealloc: unsafe fn(RawTask),
     try_read_output: unsafe fn(RawTask, *mut (), &Waker),
+    poll_finished: unsafe fn(RawTask, &Waker) -> bool,
+    peek_output: unsafe fn(RawTask) -> *const (),
     drop_join_handle: unsafe fn(RawTask),
     shutdown: unsafe fn(RawTask),
     trailer_offset: usize,
@@ -127,6 +129,8 @@ where
             schedule: schedule_impl::<F, S>,
             dealloc: dealloc_impl::<F, S>,
             try_read_output: try_read_output_impl::<F, S>,
+            poll_finished: poll_finished_impl::<F, S>,
+            peek_output: peek_output_impl::<F, S>,
             drop_join_handle: drop_join_handle_impl::<F, S>,
             shutdown: shutdown_impl::<F, S>,
             trailer_offset: std::mem::offset_of!(Cell<F, S>, trailer),
@@ -182,6 +186,26 @@ pub(crate) unsafe fn dealloc(raw: RawTask) {
 pub(crate) unsafe fn try_read_output(raw: RawTask, dst: *mut (), waker: &Waker) {
     // SAFETY: forwarded contract.
     unsafe { (raw.header().vtable.try_read_output)(raw, dst, waker) }
+}
+
+/// True if the task is complete (its output untouched); otherwise registers `waker`.
+///
+/// # Safety
+/// The caller is the task's handle.
+pub(crate) unsafe fn poll_finished(raw: RawTask, waker: &Waker) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { (raw.header().vtable.poll_finished)(raw, waker) }
+}
+
+/// A pointer to the finished `Result<T, TaskError>`, or null if the task is
+/// not complete or its output was taken.
+///
+/// # Safety
+/// The caller is the task's handle, holds it exclusively while it uses the
+/// pointer, and reads it as the task's output type.
+pub(crate) unsafe fn peek_output(raw: RawTask) -> *const () {
+    // SAFETY: forwarded contract.
+    unsafe { (raw.header().vtable.peek_output)(raw) }
 }
 
 /// The handle is gone: give up join interest and the handle's reference.
@@ -416,6 +440,33 @@ where
     let dst = dst.cast::<Poll<Result<F::Output, TaskError>>>();
     // SAFETY: the caller passes a pointer to this output type (see `try_read_output`).
     unsafe { *dst = Poll::Ready(output) };
+}
+
+unsafe fn poll_finished_impl<F, S>(raw: RawTask, waker: &Waker) -> bool
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    can_read_output(cell::<F, S>(raw), waker)
+}
+
+unsafe fn peek_output_impl<F, S>(raw: RawTask) -> *const ()
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let cell = cell::<F, S>(raw);
+    if !cell.header.state.load().is_complete() {
+        return std::ptr::null();
+    }
+    // SAFETY: complete with join interest: the stage belongs to the handle,
+    // which holds itself exclusively while it reads through this pointer.
+    cell.stage.with(|p| match unsafe { &*p } {
+        Stage::Finished(output) => output as *const Result<F::Output, TaskError> as *const (),
+        _ => std::ptr::null(),
+    })
 }
 
 /// True if the task is complete; otherwise the handle's waker is registered.

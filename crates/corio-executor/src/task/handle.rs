@@ -109,6 +109,43 @@ impl<T> Task<T> {
         self.raw.header().state.load().is_complete()
     }
 
+    /// Waits until the task has finished, without taking its output (await the
+    /// task afterwards to get it). The building block of `wait` and
+    /// `as_completed`.
+    ///
+    /// ```
+    /// # let rt = corio_executor::Runtime::new().unwrap();
+    /// let mut task = rt.spawn(async { 3 });
+    /// rt.block_on(std::future::poll_fn(|cx| task.poll_finished(cx)));
+    /// assert!(task.is_finished());
+    /// assert_eq!(rt.block_on(task).unwrap(), 3);
+    /// ```
+    pub fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: we are the handle.
+        if unsafe { cell::poll_finished(self.raw, cx.waker()) } {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The outcome of a finished task, by reference, without taking it;
+    /// `None` while the task runs (or once its output was taken).
+    ///
+    /// ```
+    /// # let rt = corio_executor::Runtime::new().unwrap();
+    /// let mut task = rt.spawn(async { 3 });
+    /// while !task.is_finished() { std::thread::yield_now() }
+    /// assert!(matches!(task.peek(), Some(Ok(&3))));
+    /// ```
+    pub fn peek(&mut self) -> Option<Result<&T, &TaskError>> {
+        // SAFETY: we are the handle, `&mut self` keeps us exclusive while the
+        // reference lives, and `T` is the task's output type.
+        let ptr = unsafe { cell::peek_output(self.raw) } as *const Result<T, TaskError>;
+        // SAFETY: null or a valid pointer to the finished output (see above).
+        unsafe { ptr.as_ref() }.map(Result::as_ref)
+    }
+
     /// What the task is doing right now.
     ///
     /// ```
