@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::loom::Worker;
 use crate::park::{DriverSlot, Park};
 use crate::runtime::{Handle, Runtime};
-use crate::scheduler::{Config, PanicReporter, Shared, worker};
-use crate::task::{Notified, TaskError};
+use crate::scheduler::{Config, PanicReporter, Shared, SlowPollReporter, worker};
+use crate::task::{Notified, SlowPoll, TaskError};
 
 /// Settings for a [`Runtime`].
 ///
@@ -37,6 +37,9 @@ pub struct Builder {
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
     on_unhandled_panic: Option<PanicReporter>,
+    debug: bool,
+    slow_poll_threshold: Duration,
+    on_slow_poll: Option<SlowPollReporter>,
     global_queue_interval: u32,
     event_interval: u32,
 }
@@ -77,6 +80,9 @@ impl Builder {
             on_thread_start: None,
             on_thread_stop: None,
             on_unhandled_panic: None,
+            debug: std::env::var_os("CORIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0"),
+            slow_poll_threshold: Duration::from_millis(100),
+            on_slow_poll: None,
             global_queue_interval: 61,
             event_interval: 61,
         }
@@ -196,6 +202,45 @@ impl Builder {
         self
     }
 
+    /// Debug mode (asyncio's debug mode; also on when the environment has
+    /// `CORIO_DEBUG=1`): every task poll is timed, and one that takes longer
+    /// than [`slow_poll_threshold`](Builder::slow_poll_threshold) is reported
+    /// with the task's name. It costs two clock reads per poll.
+    ///
+    /// ```
+    /// let rt = corio_executor::Builder::new().debug(true).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.debug = on;
+        self
+    }
+
+    /// The poll duration debug mode reports (default 100 ms, as asyncio's
+    /// `slow_callback_duration`).
+    ///
+    /// ```
+    /// let rt = corio_executor::Builder::new().debug(true)
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(10)).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// Where debug mode's slow-poll reports go (default: a line on stderr).
+    ///
+    /// ```
+    /// let rt = corio_executor::Builder::new().debug(true)
+    ///     .on_slow_poll(|report| eprintln!("{report}")).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_slow_poll(mut self, f: impl Fn(&SlowPoll) + Send + Sync + 'static) -> Builder {
+        self.on_slow_poll = Some(Arc::new(f));
+        self
+    }
+
     /// A worker takes a task from the global queue first every `n` ticks (default 61).
     ///
     /// ```
@@ -256,6 +301,8 @@ impl Builder {
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
             on_unhandled_panic: self.on_unhandled_panic,
+            slow_poll_threshold: self.debug.then_some(self.slow_poll_threshold),
+            on_slow_poll: self.on_slow_poll,
         };
         let shared = Arc::new(Shared::new(stealers, driver, blocking, config));
         let handle = Handle {

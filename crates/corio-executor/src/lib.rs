@@ -66,7 +66,7 @@ use std::task::{Context, Poll};
 pub use builder::Builder;
 pub use context::{EnterGuard, NoRuntime};
 pub use runtime::{Handle, Runtime, WeakHandle};
-pub use task::{Task, TaskError, TaskId, TaskInfo, TaskState};
+pub use task::{SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 
 /// Spawns a task on the current runtime.
 ///

@@ -237,6 +237,43 @@ impl Builder {
         self
     }
 
+    /// Debug mode (also on with `CORIO_DEBUG=1` in the environment): a task
+    /// poll that holds its worker longer than
+    /// [`slow_poll_threshold`](Builder::slow_poll_threshold) is reported with
+    /// the task's name, as asyncio's debug mode reports slow callbacks.
+    ///
+    /// ```
+    /// let rt = corio::Builder::new().debug(true).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.executor = self.executor.debug(on);
+        self
+    }
+
+    /// The poll duration debug mode reports (default 100 ms).
+    ///
+    /// ```
+    /// let rt = corio::Builder::new().debug(true)
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(50)).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.executor = self.executor.slow_poll_threshold(threshold);
+        self
+    }
+
+    /// Where debug mode's slow-poll reports go (default: stderr).
+    ///
+    /// ```
+    /// let rt = corio::Builder::new().debug(true).on_slow_poll(|r| eprintln!("{r}")).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_slow_poll(mut self, f: impl Fn(&SlowPoll) + Send + Sync + 'static) -> Builder {
+        self.executor = self.executor.on_slow_poll(f);
+        self
+    }
+
     /// A worker takes from the global queue first every `n` ticks (default 61).
     ///
     /// ```

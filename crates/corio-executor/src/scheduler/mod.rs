@@ -27,7 +27,9 @@ use crate::loom::{AtomicBool, AtomicUsize, Injector, Ordering::SeqCst, Stealer, 
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
-use crate::task::{Notified, OwnedRef, RawTask, Schedule, TaskError, TaskInfo, TaskState};
+use crate::task::{
+    Notified, OwnedRef, RawTask, Schedule, SlowPoll, TaskError, TaskInfo, TaskState,
+};
 use idle::Idle;
 
 /// Where the panics of tasks that nobody awaits go.
@@ -50,7 +52,13 @@ pub(crate) struct Config {
     pub(crate) on_thread_start: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_thread_stop: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_unhandled_panic: Option<PanicReporter>,
+    /// Debug mode: report polls longer than this.
+    pub(crate) slow_poll_threshold: Option<std::time::Duration>,
+    pub(crate) on_slow_poll: Option<SlowPollReporter>,
 }
+
+/// Where debug mode's slow-poll reports go.
+pub(crate) type SlowPollReporter = std::sync::Arc<dyn Fn(&SlowPoll) + Send + Sync>;
 
 /// Everything the workers of one runtime share.
 pub(crate) struct Shared {
@@ -228,6 +236,17 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: RawTask) -> Option<OwnedRef> {
         self.registry.remove(task)
+    }
+
+    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
+        self.config.slow_poll_threshold
+    }
+
+    fn slow_poll(&self, report: &SlowPoll) {
+        match &self.config.on_slow_poll {
+            Some(reporter) => reporter(report),
+            None => eprintln!("corio debug: {report}"),
+        }
     }
 
     fn unhandled_panic(&self, error: &TaskError) {

@@ -282,6 +282,8 @@ where
             let waker = ManuallyDrop::new(waker::borrowed(raw));
             let mut cx = Context::from_waker(&waker);
             let previous = CURRENT_TASK.with(|c| c.replace(Some(cell.header.id)));
+            let threshold = cell.scheduler.slow_poll_threshold();
+            let started = threshold.map(|_| std::time::Instant::now());
             let result = catch_unwind(AssertUnwindSafe(|| {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: RUNNING is ours, so is the stage.
@@ -296,6 +298,17 @@ where
                 })
             }));
             CURRENT_TASK.with(|c| c.set(previous));
+            if let (Some(threshold), Some(started)) = (threshold, started) {
+                let duration = started.elapsed();
+                if duration >= threshold {
+                    cell.scheduler.slow_poll(&super::SlowPoll {
+                        id: cell.header.id,
+                        name: cell.trailer.meta.name.clone(),
+                        duration,
+                        threshold,
+                    });
+                }
+            }
             let polls = &cell.trailer.polls;
             polls.store(polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match result {

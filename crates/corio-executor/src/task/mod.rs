@@ -48,6 +48,65 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn unhandled_panic(&self, error: &TaskError) {
         eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
     }
+
+    /// Debug mode: polls longer than this are reported (`None`: not measured).
+    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Debug mode: one poll of a task took longer than the threshold.
+    fn slow_poll(&self, _report: &SlowPoll) {}
+}
+
+/// Debug mode's report of one poll that held a worker too long.
+///
+/// A poll that takes long means the task blocks its worker (a blocking call,
+/// a long computation) and every other task queued there waits.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::{Mutex, mpsc};
+/// use std::time::Duration;
+/// let (tx, reports) = mpsc::channel();
+/// let tx = Mutex::new(tx);
+/// let rt = corio_executor::Runtime::builder()
+///     .debug(true)
+///     .slow_poll_threshold(Duration::from_millis(20))
+///     .on_slow_poll(move |report| tx.lock().unwrap().send(report.to_string()).unwrap())
+///     .build()
+///     .unwrap();
+/// let task = corio_executor::task::Builder::new()
+///     .name("sleepy")
+///     .spawn_on(rt.handle(), async { std::thread::sleep(Duration::from_millis(50)) });
+/// rt.block_on(task).unwrap();
+/// assert!(reports.recv().unwrap().contains("'sleepy'"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SlowPoll {
+    /// The task's id.
+    pub id: TaskId,
+    /// The task's name, if any.
+    pub name: Option<std::sync::Arc<str>>,
+    /// How long the poll took.
+    pub duration: std::time::Duration,
+    /// The threshold it crossed.
+    pub threshold: std::time::Duration,
+}
+
+impl std::fmt::Display for SlowPoll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " ('{name}')")?;
+        }
+        write!(
+            f,
+            " held its worker for {:.3?} in one poll (slow-poll threshold {:?}): something in it \
+             blocks the thread; move blocking calls to `corio::to_thread` / `spawn_blocking`",
+            self.duration, self.threshold
+        )
+    }
 }
 
 /// A pointer to a task that owns no reference; the caller keeps the task alive.
