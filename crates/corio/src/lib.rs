@@ -35,7 +35,7 @@ use std::future::Future;
 
 mod runtime;
 
-pub use corio_executor::{NoRuntime, Task, TaskError, TaskId, TaskInfo, TaskState};
+pub use corio_executor::{NoRuntime, SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime};
 pub use sync::{

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use corio_executor::park::{CondvarPark, Park};
 use corio_executor::{
-    EnterGuard as ExecutorGuard, NoRuntime, Task, TaskError, TaskInfo, WeakHandle,
+    EnterGuard as ExecutorGuard, NoRuntime, SlowPoll, Task, TaskError, TaskInfo, WeakHandle,
 };
 use corio_timer::{EnterGuard as TimerGuard, Timer, TimerHandle};
 
