@@ -36,7 +36,10 @@ async fn producer(queue: Queue<String>, producer_id: u64) {
         corio::sleep(rng.uniform_ms(100, 500)).await;
         let item = format!("Item-{producer_id}-{i}");
         // await queue.put(item): waits while the queue is full
-        queue.put(item.clone()).await.expect("the queue is never shut down");
+        queue
+            .put(item.clone())
+            .await
+            .expect("the queue is never shut down");
         println!("Producer {producer_id} produced: {item}");
     }
 }

@@ -46,6 +46,47 @@ pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
 
 pub mod limit;
 
+/// Runs `async fn main` on a new corio runtime: `asyncio.run(main())` as an attribute.
+///
+/// Options: `worker_threads = N`, `start_paused = true`, `debug`.
+///
+/// ```
+/// #[corio::main(worker_threads = 2)]
+/// async fn main() {
+///     let task = corio::spawn(async { 1 + 1 });
+///     assert_eq!(task.await.unwrap(), 2);
+/// }
+/// # // doc-tests wrap this in their own main; call ours:
+/// # fn _run() { main() }
+/// ```
+///
+/// It only goes on an `async fn`; anything else is a compile error that says so:
+///
+/// ```compile_fail
+/// #[corio::main]
+/// fn main() {}
+/// ```
+pub use corio_macros::main;
+
+/// Runs an `async fn` test on its own corio runtime.
+///
+/// Options: `worker_threads = N`, `start_paused = true` (virtual time: the
+/// test's sleeps take no real time), `debug`.
+///
+/// ```
+/// #[corio::test(worker_threads = 1, start_paused = true)]
+/// async fn an_hour_passes_instantly() {
+///     corio::sleep(std::time::Duration::from_secs(3600)).await;
+/// }
+/// # fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[corio::test(worker_threads = 0)] // at least one worker
+/// async fn no_workers() {}
+/// ```
+pub use corio_macros::test;
+
 /// Synchronisation: asyncio's locks, events, semaphores, queues, and channels.
 ///
 /// They work on any executor; on corio they are what tasks use to coordinate.

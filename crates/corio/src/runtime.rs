@@ -453,6 +453,12 @@ impl fmt::Debug for Runtime {
     }
 }
 
+impl AsRef<corio_executor::Handle> for Handle {
+    fn as_ref(&self) -> &corio_executor::Handle {
+        &self.executor
+    }
+}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")

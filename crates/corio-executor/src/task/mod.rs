@@ -340,12 +340,12 @@ impl Builder {
     /// let task = corio_executor::task::Builder::new().name("x").spawn_on(rt.handle(), async {});
     /// rt.block_on(task).unwrap();
     /// ```
-    pub fn spawn_on<F>(self, handle: &crate::Handle, future: F) -> Task<F::Output>
+    pub fn spawn_on<F>(self, handle: &impl AsRef<crate::Handle>, future: F) -> Task<F::Output>
     where
         F: std::future::Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, self.name)
+        handle.as_ref().spawn_named(future, self.name)
     }
 }
 
