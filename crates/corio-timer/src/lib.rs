@@ -34,8 +34,8 @@
 //! "cancelled" and "fired" wins, a fired entry's waker is taken once (woken
 //! once), and a stale key never touches a reused node. Wakers are woken,
 //! and replaced wakers dropped, outside the lock, in batches of up to 256.
-//! The loom models in `tests/loom_entry.rs` check drop, poll and reset
-//! racing with the fire.
+//! The loom models in `src/loom_models.rs` check drop, poll, reset and
+//! shutdown racing with the fire, and the driver wake-up protocol.
 //!
 //! **Sharding.** The timer has several wheels ("shards", by default twice
 //! the number of CPUs), each behind its own `parking_lot::Mutex`. A thread
@@ -106,6 +106,8 @@ mod context;
 mod error;
 mod interval;
 mod loom;
+#[cfg(all(loom, test))]
+mod loom_models;
 mod sleep;
 mod timeout;
 mod timer;

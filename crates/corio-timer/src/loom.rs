@@ -1,9 +1,15 @@
 //! The one place that chooses between the real synchronisation types
 //! (`std` atomics and `Arc`, `parking_lot::Mutex`) and loom's model-checked
-//! ones (`--cfg loom`). Everything else in the crate reaches atomics, locks,
-//! `Arc` and thread-locals through this module.
+//! ones. Everything else in the crate reaches atomics, locks, `Arc`, fences
+//! and thread-locals through this module.
+//!
+//! loom's types are used only for the crate's own unit tests under
+//! `--cfg loom` (`cfg(all(loom, test))`, as tokio does): the models live in
+//! `src/loom_models.rs`, and the library that doc-tests and other crates
+//! link against keeps the real types even when built with `--cfg loom`
+//! (loom's types panic outside `loom::model`).
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, test)))]
 mod imp {
     pub(crate) use parking_lot::Mutex;
     pub(crate) use std::sync::Arc;
@@ -20,7 +26,7 @@ mod imp {
     pub(crate) use thread_local_const;
 }
 
-#[cfg(loom)]
+#[cfg(all(loom, test))]
 mod imp {
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::sync::atomic::{
