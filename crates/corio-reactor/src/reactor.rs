@@ -1,0 +1,476 @@
+//! The reactor: a `polling::Poller`, the slab of sources, and the thread-local handle.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::task::Waker;
+use std::time::Duration;
+
+use polling::{Event, Events, PollMode, Poller};
+
+use crate::loom::{Arc, AtomicU64, Mutex, Ordering::Relaxed};
+use crate::registry::Registry;
+use crate::source::{READABLE, Source, WRITABLE};
+
+/// What the thread that parks owns: the events buffer and the wakers to call,
+/// both reused from one `park` to the next.
+struct Driver {
+    events: Events,
+    wakers: Vec<Waker>,
+}
+
+struct Inner {
+    poller: Poller,
+    registry: Registry,
+    /// Held by the thread inside [`Reactor::park`]; a second thread returns at once.
+    driver: Mutex<Driver>,
+    dispatched: AtomicU64,
+}
+
+/// The I/O driver: owns a [`polling::Poller`] and the slab of registered sources.
+///
+/// The runtime's driver thread calls [`park`](Reactor::park) (one thread at a
+/// time) and any thread calls [`notify`](Reactor::notify) to wake it. Sockets
+/// register through a [`ReactorHandle`], usually the thread's
+/// [current](ReactorHandle::current) one, which the runtime installs with
+/// [`ReactorHandle::enter`] on each of its threads.
+///
+/// Dropping the `Reactor` shuts it down: every registered source's pending and
+/// later operations fail with an error instead of waiting forever, and new
+/// registrations are refused.
+///
+/// ```
+/// use corio_reactor::{Reactor, net::UdpSocket};
+/// use std::time::Duration;
+///
+/// let reactor = Reactor::new().unwrap();
+/// let _guard = reactor.handle().enter();
+/// let socket = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+/// assert_eq!(reactor.len(), 1);
+/// reactor.park(Some(Duration::ZERO)); // poll for events without blocking
+/// drop(socket);
+/// assert_eq!(reactor.len(), 0);
+/// ```
+pub struct Reactor {
+    handle: ReactorHandle,
+}
+
+/// A cheap, clonable handle to a [`Reactor`]: registers sources and wakes the driver.
+///
+/// ```
+/// let reactor = corio_reactor::Reactor::new().unwrap();
+/// let handle = reactor.handle();
+/// let other = handle.clone();
+/// other.notify(); // the next park returns at once
+/// reactor.park(None);
+/// ```
+#[derive(Clone)]
+pub struct ReactorHandle {
+    inner: std::sync::Arc<Inner>,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("sources", &self.len())
+            .field("events_dispatched", &self.events_dispatched())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ReactorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReactorHandle")
+            .field("sources", &self.len())
+            .finish()
+    }
+}
+
+impl Reactor {
+    /// A new reactor with its own poller (an epoll fd, an eventfd and a timerfd on Linux).
+    ///
+    /// Fails if the OS refuses the poller, or if the platform's poller has no
+    /// edge-triggered mode (every Unix with epoll or kqueue has one).
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// assert!(reactor.is_empty());
+    /// ```
+    pub fn new() -> io::Result<Reactor> {
+        let poller = Poller::new()?;
+        if !poller.supports_edge() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "corio's reactor needs edge-triggered polling (epoll or kqueue)",
+            ));
+        }
+        Ok(Reactor {
+            handle: ReactorHandle {
+                inner: std::sync::Arc::new(Inner {
+                    poller,
+                    registry: Registry::new(),
+                    driver: Mutex::new(Driver {
+                        events: Events::new(),
+                        wakers: Vec::new(),
+                    }),
+                    dispatched: AtomicU64::new(0),
+                }),
+            },
+        })
+    }
+
+    /// A handle for registering sources and for [`enter`](ReactorHandle::enter)ing.
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// let _guard = reactor.handle().enter();
+    /// assert!(corio_reactor::ReactorHandle::try_current().is_ok());
+    /// ```
+    pub fn handle(&self) -> ReactorHandle {
+        self.handle.clone()
+    }
+
+    /// Waits for I/O events and wakes the tasks waiting on them.
+    ///
+    /// Blocks until an event arrives, [`notify`](Reactor::notify) is called,
+    /// or `timeout` passes (`None`: no limit). `Some(Duration::ZERO)` polls
+    /// for events without blocking (and costs nothing while no source is
+    /// registered). Spurious returns happen. A `notify` that came before this
+    /// call makes it return at once.
+    ///
+    /// Only one thread should park at a time; a second concurrent call returns
+    /// at once without waiting. Wakers are called after every lock is released,
+    /// on the calling thread, before `park` returns.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// reactor.park(Some(Duration::from_millis(1))); // nothing registered: times out
+    /// let handle = reactor.handle();
+    /// let t = std::thread::spawn(move || handle.notify());
+    /// t.join().unwrap();
+    /// reactor.park(None); // returns: the notification is pending
+    /// ```
+    pub fn park(&self, timeout: Option<Duration>) {
+        let inner = &*self.handle.inner;
+        if timeout == Some(Duration::ZERO) && inner.registry.len() == 0 {
+            return;
+        }
+        let Some(mut driver) = inner.driver.try_lock() else {
+            return;
+        };
+        let Driver { events, wakers } = &mut *driver;
+        events.clear();
+        if inner.poller.wait(events, timeout).is_err() {
+            // EINTR is retried inside `polling`; other errors (none expected
+            // from epoll_wait on a valid fd) are a spurious return.
+            return;
+        }
+        if events.is_empty() {
+            return;
+        }
+        inner.dispatched.fetch_add(events.len() as u64, Relaxed);
+        inner
+            .registry
+            .dispatch(events.iter().map(|event| (event.key, bits(&event))), wakers);
+        events.clear();
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Wakes the thread blocked in [`park`](Reactor::park), or makes the next
+    /// `park` return at once. Callable from any thread; repeated calls before
+    /// the next `park` cost one atomic operation.
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// reactor.notify();
+    /// reactor.park(None); // returns at once
+    /// ```
+    pub fn notify(&self) {
+        self.handle.notify();
+    }
+
+    /// Registers `fd`; see [`ReactorHandle::register`].
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until the returned source is
+    /// [`deregister`](Reactor::deregister)ed.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// // SAFETY: `a` outlives the registration: it is deregistered below first.
+    /// let source = unsafe { reactor.register(a.as_raw_fd()) }.unwrap();
+    /// assert_eq!(reactor.len(), 1);
+    /// reactor.deregister(&source).unwrap();
+    /// assert_eq!(reactor.len(), 0);
+    /// ```
+    pub unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.handle.register(fd) }
+    }
+
+    /// Deregisters `source`; see [`ReactorHandle::deregister`].
+    ///
+    /// ```
+    /// # use std::os::fd::AsRawFd;
+    /// # let reactor = corio_reactor::Reactor::new().unwrap();
+    /// # let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// // SAFETY: `a` stays open until after the deregistration.
+    /// let source = unsafe { reactor.register(a.as_raw_fd()) }.unwrap();
+    /// reactor.deregister(&source).unwrap();
+    /// drop(a); // only now may the fd close
+    /// ```
+    pub fn deregister(&self, source: &Source) -> io::Result<()> {
+        self.handle.deregister(source)
+    }
+
+    /// Number of registered sources.
+    ///
+    /// ```
+    /// assert_eq!(corio_reactor::Reactor::new().unwrap().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.handle.len()
+    }
+
+    /// True if no source is registered.
+    ///
+    /// ```
+    /// assert!(corio_reactor::Reactor::new().unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of readiness events delivered by [`park`](Reactor::park) so far.
+    ///
+    /// ```
+    /// assert_eq!(corio_reactor::Reactor::new().unwrap().events_dispatched(), 0);
+    /// ```
+    pub fn events_dispatched(&self) -> u64 {
+        self.handle.inner.dispatched.load(Relaxed)
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        let mut wakers = Vec::new();
+        self.handle.inner.registry.shutdown(&mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// The readiness bits of a `polling` event. Hang-ups and errors are reported
+/// by `polling` as both readable and writable, so they wake both directions.
+fn bits(event: &Event) -> usize {
+    let mut bits = 0;
+    if event.readable {
+        bits |= READABLE;
+    }
+    if event.writable {
+        bits |= WRITABLE;
+    }
+    bits
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<ReactorHandle>> = const { RefCell::new(None) };
+}
+
+/// The message of the error returned when an I/O object is created on a
+/// thread that has no reactor.
+pub(crate) const NO_REACTOR: &str =
+    "no corio reactor on this thread: create sockets inside corio::run / a runtime";
+
+impl ReactorHandle {
+    /// Makes this reactor the thread's current one until the guard is dropped
+    /// (the previous one, if any, comes back then). The runtime does this on
+    /// each of its threads; sockets created there register with it.
+    ///
+    /// ```
+    /// use corio_reactor::{Reactor, ReactorHandle};
+    /// let reactor = Reactor::new().unwrap();
+    /// assert!(ReactorHandle::try_current().is_err());
+    /// {
+    ///     let _guard = reactor.handle().enter();
+    ///     assert!(ReactorHandle::try_current().is_ok());
+    /// }
+    /// assert!(ReactorHandle::try_current().is_err());
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        EnterGuard {
+            previous,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The thread's current reactor.
+    ///
+    /// # Panics
+    ///
+    /// If no reactor was [`enter`](ReactorHandle::enter)ed on this thread; use
+    /// [`try_current`](ReactorHandle::try_current) to get an error instead.
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// let _guard = reactor.handle().enter();
+    /// let handle = corio_reactor::ReactorHandle::current();
+    /// # let _ = handle;
+    /// ```
+    pub fn current() -> ReactorHandle {
+        match Self::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The thread's current reactor, or an error saying that there is none.
+    ///
+    /// ```
+    /// let err = corio_reactor::ReactorHandle::try_current().unwrap_err();
+    /// assert!(err.to_string().contains("no corio reactor on this thread"));
+    /// ```
+    pub fn try_current() -> io::Result<ReactorHandle> {
+        CURRENT
+            .with(|current| current.borrow().clone())
+            .ok_or_else(|| io::Error::other(NO_REACTOR))
+    }
+
+    /// Registers `fd` (edge-triggered, for reading and writing) and returns
+    /// its [`Source`]. The fd should be in non-blocking mode. The source
+    /// starts optimistically readable and writable.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until the returned source is
+    /// [`deregister`](ReactorHandle::deregister)ed (the poller keeps a
+    /// reference to the open file; see `polling::Poller::add`). [`Async`](crate::Async)
+    /// and the net types uphold this for you.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// let handle = reactor.handle();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// // SAFETY: `a` is deregistered before it is dropped.
+    /// let source = unsafe { handle.register(a.as_raw_fd()) }.unwrap();
+    /// handle.deregister(&source).unwrap();
+    /// ```
+    pub unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+        let source = self.inner.registry.insert(fd)?;
+        let interest = Event::all(source.key());
+        // SAFETY: the caller keeps `fd` open until `deregister`, which deletes
+        // it from the poller before returning.
+        let added = unsafe {
+            self.inner
+                .poller
+                .add_with_mode(fd, interest, PollMode::Edge)
+        };
+        if let Err(e) = added {
+            let mut wakers = Vec::new();
+            self.inner.registry.remove(&source, &mut wakers);
+            return Err(e);
+        }
+        Ok(source)
+    }
+
+    /// Removes `source` from the reactor: it gets no more events, and tasks
+    /// waiting on it (and later polls) get an error. Call it **before** the fd
+    /// closes. Calling it again does nothing.
+    ///
+    /// ```
+    /// # use std::os::fd::AsRawFd;
+    /// # let reactor = corio_reactor::Reactor::new().unwrap();
+    /// # let handle = reactor.handle();
+    /// # let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// // SAFETY: `a` is deregistered before it is dropped.
+    /// let source = unsafe { handle.register(a.as_raw_fd()) }.unwrap();
+    /// handle.deregister(&source).unwrap();
+    /// handle.deregister(&source).unwrap(); // no-op
+    /// assert!(!source.is_registered());
+    /// ```
+    pub fn deregister(&self, source: &Source) -> io::Result<()> {
+        let mut wakers = Vec::new();
+        let ours = self.inner.registry.remove(source, &mut wakers);
+        let result = if ours {
+            // SAFETY: `register`'s contract keeps the fd open until this call
+            // returns, and `ours` says this is the first deregistration.
+            let fd = unsafe { BorrowedFd::borrow_raw(source.raw_fd()) };
+            self.inner.poller.delete(fd)
+        } else {
+            Ok(())
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        result
+    }
+
+    /// Wakes the thread parked in the reactor; see [`Reactor::notify`].
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// reactor.handle().notify();
+    /// reactor.park(None); // returns at once
+    /// ```
+    pub fn notify(&self) {
+        // An eventfd write; it cannot fail on a live poller.
+        let _ = self.inner.poller.notify();
+    }
+
+    /// Number of registered sources.
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// assert_eq!(reactor.handle().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.registry.len()
+    }
+
+    /// True if no source is registered.
+    ///
+    /// ```
+    /// let reactor = corio_reactor::Reactor::new().unwrap();
+    /// assert!(reactor.handle().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Restores the thread's previous current reactor when dropped; returned by
+/// [`ReactorHandle::enter`]. It is not `Send`: drop it on the thread that entered.
+///
+/// ```
+/// let reactor = corio_reactor::Reactor::new().unwrap();
+/// let guard = reactor.handle().enter();
+/// drop(guard);
+/// assert!(corio_reactor::ReactorHandle::try_current().is_err());
+/// ```
+#[must_use = "the reactor is current only while the guard lives"]
+pub struct EnterGuard {
+    previous: Option<ReactorHandle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // `try_with`: the guard may drop while thread-locals are torn down.
+        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+    }
+}

@@ -1,0 +1,449 @@
+//! A registered I/O source: its readiness word and the wakers of its reader and writer.
+//!
+//! # The readiness word
+//!
+//! ```text
+//!  bit 0      READABLE      the fd may be readable (an edge arrived, or optimistic start)
+//!  bit 1      WRITABLE      the fd may be writable
+//!  bit 2      DEREGISTERED  the source left the reactor: polls fail
+//!  bit 3      SHUTDOWN      the reactor was dropped: polls fail
+//!  bits 16..  tick          bumped by every readiness event the reactor delivers
+//! ```
+//!
+//! The reactor registers every fd in edge-triggered mode, so an edge is reported
+//! once. A direction's bit is therefore set by the reactor and cleared only by
+//! an operation that returned `WouldBlock`, and only if no new event arrived
+//! since the operation read the word (the tick is unchanged): clearing an edge
+//! that arrived while the operation ran would lose it for good.
+//!
+//! # The waker hand-off
+//!
+//! A task that finds its direction not ready takes the source's waiter lock,
+//! reads the readiness word again *under the lock*, and only then stores its
+//! waker. The reactor sets the readiness bits first and takes the same lock
+//! afterwards to collect the wakers. Whichever of the two takes the lock second
+//! sees the other's write, so a readiness edge arriving while a reader
+//! registers its waker is never lost. Wakers are called after the lock is
+//! released. The same argument covers deregistration and reactor shutdown,
+//! which set their bit before collecting the wakers.
+
+use std::fmt;
+use std::io;
+use std::os::fd::RawFd;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
+
+pub(crate) const READABLE: usize = 0b0001;
+pub(crate) const WRITABLE: usize = 0b0010;
+const DEREGISTERED: usize = 0b0100;
+const SHUTDOWN: usize = 0b1000;
+const TICK_SHIFT: u32 = 16;
+const BITS: usize = (1 << TICK_SHIFT) - 1;
+
+/// A direction of I/O on a source: reading or writing.
+///
+/// ```
+/// use corio_reactor::Direction;
+/// assert_ne!(Direction::Read, Direction::Write);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Reading, receiving, accepting.
+    Read,
+    /// Writing, sending, connecting.
+    Write,
+}
+
+impl Direction {
+    fn bit(self) -> usize {
+        match self {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        }
+    }
+}
+
+/// The readiness a poll observed: which tick it saw, for a later clear.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadyEvent {
+    tick: usize,
+    bit: usize,
+}
+
+/// When more distinct wakers than this wait on one direction, the older ones
+/// are woken (they re-register if still interested), so the list stays bounded.
+const MAX_EXTRA_WAKERS: usize = 16;
+
+/// The wakers waiting on one direction: usually one, sometimes several tasks.
+#[derive(Default)]
+struct Slot {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
+
+impl Slot {
+    /// Stores `waker` unless an equivalent one is already there. Returns wakers
+    /// evicted to keep the list bounded; the caller wakes them outside the lock.
+    fn register(&mut self, waker: &Waker) -> Vec<Waker> {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(first) if first.will_wake(waker) => {}
+            Some(_) => {
+                if !self.rest.iter().any(|w| w.will_wake(waker)) {
+                    if self.rest.len() >= MAX_EXTRA_WAKERS {
+                        let mut evicted = std::mem::take(&mut self.rest);
+                        evicted.extend(self.first.take());
+                        self.first = Some(waker.clone());
+                        return evicted;
+                    }
+                    self.rest.push(waker.clone());
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn take_into(&mut self, out: &mut Vec<Waker>) {
+        out.extend(self.first.take());
+        out.append(&mut self.rest);
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+}
+
+#[derive(Default)]
+struct Waiters {
+    reader: Slot,
+    writer: Slot,
+}
+
+impl Waiters {
+    fn slot(&mut self, direction: Direction) -> &mut Slot {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+}
+
+/// One fd registered with a [`Reactor`](crate::Reactor): its key, readiness and waiting tasks.
+///
+/// A source is created by [`ReactorHandle::register`](crate::ReactorHandle::register)
+/// and shared as an `Arc`. Tasks wait on it with [`poll_readable`](Source::poll_readable)
+/// / [`poll_writable`](Source::poll_writable), or run a non-blocking operation
+/// with [`poll_read_with`](Source::poll_read_with) /
+/// [`poll_write_with`](Source::poll_write_with), which retry on `WouldBlock`.
+/// The net types of this crate do all of this for you; `Source` is for
+/// building new I/O types (see [`Async`](crate::Async) for the safe wrapper).
+///
+/// ```
+/// # corio_reactor::doc_helpers::with_reactor(|| {
+/// use corio_reactor::Async;
+/// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+/// let a = Async::new(a).unwrap();
+/// let source = a.source();
+/// assert!(source.is_registered());
+/// # });
+/// ```
+pub struct Source {
+    key: usize,
+    fd: RawFd,
+    readiness: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("key", &self.key)
+            .field("fd", &self.fd)
+            .field("readiness", &(self.readiness.load(Acquire) & BITS))
+            .finish()
+    }
+}
+
+fn check(word: usize, bit: usize) -> Option<io::Result<ReadyEvent>> {
+    if word & SHUTDOWN != 0 {
+        Some(Err(io::Error::other(
+            "the corio reactor this socket was registered with has shut down",
+        )))
+    } else if word & DEREGISTERED != 0 {
+        Some(Err(io::Error::other(
+            "the socket was deregistered from the corio reactor",
+        )))
+    } else if word & bit != 0 {
+        Some(Ok(ReadyEvent {
+            tick: word >> TICK_SHIFT,
+            bit,
+        }))
+    } else {
+        None
+    }
+}
+
+impl Source {
+    /// A fresh source. It starts optimistically readable and writable: the
+    /// first operation tries the syscall at once instead of waiting for the
+    /// reactor's first edge (a `WouldBlock` then clears the bit as usual).
+    pub(crate) fn new(key: usize, fd: RawFd) -> Source {
+        Source {
+            key,
+            fd,
+            readiness: AtomicUsize::new(READABLE | WRITABLE),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
+    /// The key of this source in the reactor's slab (the `polling` event key).
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::with_reactor(|| {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// let _key: usize = a.source().key();
+    /// # });
+    /// ```
+    pub fn key(&self) -> usize {
+        self.key
+    }
+
+    /// The raw fd this source was registered for.
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::with_reactor(|| {
+    /// use std::os::fd::AsRawFd;
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let fd = a.as_raw_fd();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// assert_eq!(a.source().raw_fd(), fd);
+    /// # });
+    /// ```
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd
+    }
+
+    /// False once the source has been deregistered or its reactor has shut down.
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::with_reactor(|| {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// assert!(a.source().is_registered());
+    /// # });
+    /// ```
+    pub fn is_registered(&self) -> bool {
+        self.readiness.load(Acquire) & (DEREGISTERED | SHUTDOWN) == 0
+    }
+
+    /// True if the readiness bit of `direction` is set (the last operation did
+    /// not report `WouldBlock`, or an edge arrived since).
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::with_reactor(|| {
+    /// use corio_reactor::Direction;
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// assert!(a.source().is_ready(Direction::Write)); // fresh sources start ready
+    /// # });
+    /// ```
+    pub fn is_ready(&self, direction: Direction) -> bool {
+        self.readiness.load(Acquire) & direction.bit() != 0
+    }
+
+    /// Number of wakers currently stored for `direction` (for tests).
+    #[doc(hidden)]
+    pub fn waiter_count(&self, direction: Direction) -> usize {
+        self.waiters.lock().slot(direction).len()
+    }
+
+    /// Waits until the source may be readable; registers `cx`'s waker otherwise.
+    ///
+    /// Readiness stays set until an operation run through
+    /// [`poll_read_with`](Source::poll_read_with) reports `WouldBlock`, so calling
+    /// this again without such an operation returns `Ready` again. Fails once the
+    /// source is deregistered or its reactor has shut down.
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::block_on(async {
+    /// use std::io::Write;
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// b.write_all(b"x").unwrap();
+    /// std::future::poll_fn(|cx| a.source().poll_readable(cx)).await.unwrap();
+    /// # });
+    /// ```
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Read, cx).map_ok(|_| ())
+    }
+
+    /// Waits until the source may be writable; registers `cx`'s waker otherwise.
+    /// Same rules as [`poll_readable`](Source::poll_readable).
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// std::future::poll_fn(|cx| a.source().poll_writable(cx)).await.unwrap();
+    /// # });
+    /// ```
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Write, cx).map_ok(|_| ())
+    }
+
+    /// Readiness of one direction; on `Pending` the waker is stored.
+    pub(crate) fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let bit = direction.bit();
+        if let Some(ready) = check(self.readiness.load(Acquire), bit) {
+            return Poll::Ready(ready);
+        }
+        let mut waiters = self.waiters.lock();
+        // Re-read under the lock: the reactor sets the bits before it takes
+        // this lock, so either we see them now or it sees our waker.
+        if let Some(ready) = check(self.readiness.load(Acquire), bit) {
+            return Poll::Ready(ready);
+        }
+        let evicted = waiters.slot(direction).register(cx.waker());
+        drop(waiters);
+        evicted.into_iter().for_each(Waker::wake);
+        Poll::Pending
+    }
+
+    /// Clears the bit `event` saw, unless a newer event arrived since.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let mut current = self.readiness.load(Acquire);
+        while current >> TICK_SHIFT == event.tick && current & event.bit != 0 {
+            match self.readiness.compare_exchange_weak(
+                current,
+                current & !event.bit,
+                AcqRel,
+                Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Runs the non-blocking operation `op` once the source is readable,
+    /// retrying while it returns `WouldBlock` (each `WouldBlock` clears the
+    /// readiness bit, so the next attempt waits for a new edge).
+    ///
+    /// Spends one unit of the task's cooperative budget
+    /// ([`corio_executor::budget`]); when the budget is spent it returns
+    /// `Pending` after waking the task.
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::block_on(async {
+    /// use std::io::{Read, Write};
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// b.write_all(b"hi").unwrap();
+    /// let mut buf = [0u8; 8];
+    /// let n = std::future::poll_fn(|cx| {
+    ///     a.source().poll_read_with(cx, || a.get_ref().read(&mut buf))
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # });
+    /// ```
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Read, cx, op)
+    }
+
+    /// Runs the non-blocking operation `op` once the source is writable,
+    /// retrying while it returns `WouldBlock`. Same rules as
+    /// [`poll_read_with`](Source::poll_read_with).
+    ///
+    /// ```
+    /// # corio_reactor::doc_helpers::block_on(async {
+    /// use std::io::Write;
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = corio_reactor::Async::new(a).unwrap();
+    /// let n = std::future::poll_fn(|cx| {
+    ///     a.source().poll_write_with(cx, || a.get_ref().write(b"hi"))
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(n, 2);
+    /// # });
+    /// ```
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Write, cx, op)
+    }
+
+    fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        std::task::ready!(corio_executor::budget::poll_proceed(cx));
+        loop {
+            let event = match self.poll_ready(direction, cx) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    corio_executor::budget::refund();
+                    return Poll::Pending;
+                }
+            };
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Marks `bits` ready (a new tick) and moves the wakers of those
+    /// directions into `wakers`. Called by the reactor for each event.
+    pub(crate) fn set_readiness(&self, bits: usize, wakers: &mut Vec<Waker>) {
+        let mut current = self.readiness.load(Acquire);
+        loop {
+            let tick = (current >> TICK_SHIFT).wrapping_add(1);
+            let new = (tick << TICK_SHIFT) | (current & BITS) | bits;
+            match self
+                .readiness
+                .compare_exchange_weak(current, new, AcqRel, Acquire)
+            {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
+        }
+        let mut waiters = self.waiters.lock();
+        if bits & READABLE != 0 {
+            waiters.reader.take_into(wakers);
+        }
+        if bits & WRITABLE != 0 {
+            waiters.writer.take_into(wakers);
+        }
+    }
+
+    /// Marks the source deregistered (or its reactor shut down) and moves every
+    /// waker into `wakers`, so waiting tasks see the error instead of hanging.
+    /// Returns false if it was already deregistered.
+    pub(crate) fn close(&self, shutdown: bool, wakers: &mut Vec<Waker>) -> bool {
+        let bit = if shutdown { SHUTDOWN } else { DEREGISTERED };
+        let previous = self.readiness.fetch_or(bit, AcqRel);
+        let mut waiters = self.waiters.lock();
+        waiters.reader.take_into(wakers);
+        waiters.writer.take_into(wakers);
+        previous & bit == 0
+    }
+}
