@@ -1,0 +1,163 @@
+//! Readiness against waker registration, with real threads: a driver thread
+//! parks in the reactor while two other threads ping-pong over sockets, so
+//! edges keep arriving while the readers register their wakers. A lost
+//! wake-up would hang; the watchdog turns that into a failure.
+#![cfg(not(loom))]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::thread;
+use std::time::Duration;
+
+use common::{block_on_thread, watchdog};
+use corio_reactor::Reactor;
+use corio_reactor::net::{TcpStream, UnixStream};
+
+const ROUNDS: u32 = if cfg!(debug_assertions) {
+    5_000
+} else {
+    50_000
+};
+
+/// Runs `reactor.park(None)` in a loop on its own thread until stopped.
+struct Driver {
+    stop: Arc<AtomicBool>,
+    reactor: Arc<Reactor>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Driver {
+    fn start(reactor: Arc<Reactor>) -> Driver {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (stop, reactor) = (stop.clone(), reactor.clone());
+            thread::spawn(move || {
+                while !stop.load(SeqCst) {
+                    reactor.park(None);
+                }
+            })
+        };
+        Driver {
+            stop,
+            reactor,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.stop.store(true, SeqCst);
+        self.reactor.notify();
+        self.thread.take().unwrap().join().unwrap();
+    }
+}
+
+trait Stream: Send + Sync + 'static {
+    async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()>;
+    async fn write_all(&self, buf: &[u8]) -> std::io::Result<()>;
+}
+
+impl Stream for UnixStream {
+    async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
+        UnixStream::read_exact(self, buf).await
+    }
+    async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
+        UnixStream::write_all(self, buf).await
+    }
+}
+
+impl Stream for TcpStream {
+    async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
+        TcpStream::read_exact(self, buf).await
+    }
+    async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
+        TcpStream::write_all(self, buf).await
+    }
+}
+
+fn ping_pong<S: Stream>(a: S, b: S) {
+    let pinger = thread::spawn(move || {
+        block_on_thread(async {
+            let mut byte = [0u8; 1];
+            for i in 0..ROUNDS {
+                a.write_all(&[i as u8]).await.unwrap();
+                a.read_exact(&mut byte).await.unwrap();
+                assert_eq!(byte[0], (i as u8).wrapping_add(1));
+            }
+        })
+    });
+    let ponger = thread::spawn(move || {
+        block_on_thread(async {
+            let mut byte = [0u8; 1];
+            for i in 0..ROUNDS {
+                b.read_exact(&mut byte).await.unwrap();
+                assert_eq!(byte[0], i as u8);
+                b.write_all(&[byte[0].wrapping_add(1)]).await.unwrap();
+            }
+        })
+    });
+    pinger.join().unwrap();
+    ponger.join().unwrap();
+}
+
+#[test]
+fn unix_ping_pong_across_threads_loses_no_wakeup() {
+    watchdog(Duration::from_secs(120), || {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let _driver = Driver::start(reactor.clone());
+        let (a, b) = {
+            let _guard = reactor.handle().enter();
+            UnixStream::pair().unwrap()
+        };
+        ping_pong(a, b);
+        assert!(reactor.events_dispatched() > 0);
+    });
+}
+
+#[test]
+fn tcp_ping_pong_across_threads_loses_no_wakeup() {
+    watchdog(Duration::from_secs(120), || {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let _driver = Driver::start(reactor.clone());
+        let (a, b) = {
+            let _guard = reactor.handle().enter();
+            block_on_thread(corio_reactor::doc_helpers::tcp_pair())
+        };
+        a.set_nodelay(true).unwrap();
+        b.set_nodelay(true).unwrap();
+        ping_pong(a, b);
+    });
+}
+
+/// Sockets registered and dropped on several threads while the driver
+/// dispatches events for them: the slab ends empty, nothing hangs.
+#[test]
+fn register_and_deregister_while_dispatching() {
+    watchdog(Duration::from_secs(120), || {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let _driver = Driver::start(reactor.clone());
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let handle = reactor.handle();
+                thread::spawn(move || {
+                    let _guard = handle.enter();
+                    for _ in 0..ROUNDS / 20 {
+                        let (a, b) = UnixStream::pair().unwrap();
+                        block_on_thread(async {
+                            a.write_all(b"x").await.unwrap();
+                            let mut byte = [0u8; 1];
+                            b.read_exact(&mut byte).await.unwrap();
+                        });
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(reactor.len(), 0);
+    });
+}
