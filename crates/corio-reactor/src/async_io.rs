@@ -301,6 +301,24 @@ where
         self.poll_read_with(cx, |io| (&*io).read(buf))
     }
 
+    /// Reads into possibly uninitialised memory (tokio's `ReadBuf`) without
+    /// zeroing it first; returns how many bytes the kernel wrote.
+    #[cfg(feature = "tokio-io")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let fd = self.source.raw_fd();
+        self.source.poll_read_with(cx, || {
+            // SAFETY: `buf` is valid for writes of `buf.len()` bytes (the
+            // kernel only writes, never reads, them), and `fd` is open: the
+            // source is deregistered, and the fd closed, only when `self` drops.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            usize::try_from(n).map_err(|_| io::Error::last_os_error())
+        })
+    }
+
     pub(crate) fn poll_read_vectored_bufs(
         &self,
         cx: &mut Context<'_>,

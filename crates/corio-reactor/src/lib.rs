@@ -54,8 +54,11 @@
 //! reactor sets the bits before taking the same mutex to collect wakers, so a
 //! readiness edge arriving while a reader registers is never missed (checked
 //! by loom, see below). Several tasks may wait on the same direction (for
-//! example two tasks receiving on one `UdpSocket`); all are woken. Wakers are
-//! called after every lock is released.
+//! example two tasks receiving on one `UdpSocket`); all are woken. A waker is
+//! stored once per task (`Waker::will_wake`), and a waiting future that is
+//! dropped leaves its waker until the next readiness event or deregistration,
+//! which costs at most one spurious wake-up. Wakers are called after every
+//! lock is released.
 //!
 //! # Who deregisters, and when
 //!
@@ -75,7 +78,9 @@
 //! - `slab`: the registered sources, indexed by the event key in O(1).
 //! - `parking_lot`: the short per-source and slab mutexes (small, no poisoning).
 //! - `socket2`: non-blocking `connect` (std's `connect` blocks), which std
-//!   cannot do; `libc` only for the `EINPROGRESS` constant it reports.
+//!   cannot do. `libc`: the `EINPROGRESS` constant that connect reports,
+//!   and a plain `read(2)` into tokio's uninitialised `ReadBuf` memory (so
+//!   the `tokio-io` reads do not zero the caller's buffer first).
 //! - `futures-core`, `futures-io`: the ecosystem's `Stream`, `AsyncRead`,
 //!   `AsyncWrite`.
 //! - `corio-executor`: only its cooperative budget (`budget::poll_proceed` at

@@ -72,8 +72,11 @@ pub(crate) struct ReadyEvent {
 }
 
 /// When more distinct wakers than this wait on one direction, the older ones
-/// are woken (they re-register if still interested), so the list stays bounded.
-const MAX_EXTRA_WAKERS: usize = 16;
+/// are woken (they re-register if still interested), so wakers left behind by
+/// cancelled waits cannot pile up. Far above any sane number of tasks waiting
+/// on one direction of one socket: past it, those tasks would keep evicting
+/// each other with spurious wake-ups until readiness arrives.
+const MAX_EXTRA_WAKERS: usize = 1024;
 
 /// The wakers waiting on one direction: usually one, sometimes several tasks.
 #[derive(Default)]

@@ -90,9 +90,12 @@ macro_rules! impl_async_read {
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
                 let $this = &*self;
-                // Zeroes only the part of the buffer never initialised before.
-                let unfilled = buf.initialize_unfilled();
-                let n = std::task::ready!($io.poll_read_buf(cx, unfilled))?;
+                // SAFETY: `poll_read_uninit` only lets the kernel write into
+                // the unfilled part; nothing is de-initialised.
+                let unfilled = unsafe { buf.unfilled_mut() };
+                let n = std::task::ready!($io.poll_read_uninit(cx, unfilled))?;
+                // SAFETY: the kernel initialised the first `n` unfilled bytes.
+                unsafe { buf.assume_init(n) };
                 buf.advance(n);
                 std::task::Poll::Ready(Ok(()))
             }

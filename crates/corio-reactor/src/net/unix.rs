@@ -254,6 +254,12 @@ impl UnixStream {
         match socket.connect(&SockAddr::unix(path)?) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "the Unix socket's listener has a full backlog",
+                ));
+            }
             Err(e) => return Err(e),
         }
         let stream = UnixStream {
