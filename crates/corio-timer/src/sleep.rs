@@ -35,15 +35,13 @@ use std::time::{Duration, Instant};
 /// assert!(nap.as_mut().poll(&mut cx).is_ready());
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = add_saturating(crate::now(), duration);
-    Sleep {
-        deadline,
-        state: if duration.is_zero() {
-            State::YieldOnce
-        } else {
-            State::Idle(None)
-        },
+    if duration.is_zero() {
+        return Sleep {
+            deadline: crate::now(),
+            state: State::YieldOnce,
+        };
     }
+    Sleep::after(duration)
 }
 
 /// Waits until `deadline` (an instant of the timer's clock, see
@@ -107,6 +105,10 @@ enum State {
     Idle(Option<Arc<Shard>>),
     /// `sleep(ZERO)` not yet polled: yield once.
     YieldOnce,
+    /// Made by `sleep(d)` (`d > 0`) in the context of the timer with this
+    /// id, at clock tick `now`: its first poll in that timer's context needs
+    /// no clock read (`now` is a valid lower bound of the time then).
+    Fresh { timer: u64, now: u64 },
     /// In the wheel of `shard` under `key` (or fired there, not yet seen).
     Registered { shard: Arc<Shard>, key: Key },
     /// Completed (keeps its shard, as `Idle` does, for a later reset).
@@ -114,6 +116,25 @@ enum State {
 }
 
 impl Sleep {
+    /// A sleep for `duration` (> 0) from now, on the current timer's clock.
+    pub(crate) fn after(duration: Duration) -> Sleep {
+        debug_assert!(!duration.is_zero());
+        context::with_current(|current| match current {
+            Some((handle, _)) => {
+                let clock = handle.clock();
+                let now = clock.now();
+                Sleep {
+                    deadline: add_saturating(now, duration),
+                    state: State::Fresh {
+                        timer: handle.id(),
+                        now: clock.tick_floor(now),
+                    },
+                }
+            }
+            None => Sleep::until(add_saturating(Instant::now(), duration)),
+        })
+    }
+
     /// A sleep until `deadline` with no yield-once behaviour.
     pub(crate) fn until(deadline: Instant) -> Sleep {
         Sleep {
@@ -191,7 +212,7 @@ impl Sleep {
                 }
             }
             State::Idle(home) | State::Done(home) => State::Idle(home),
-            State::YieldOnce => State::Idle(None),
+            State::YieldOnce | State::Fresh { .. } => State::Idle(None),
         };
     }
 
@@ -202,6 +223,34 @@ impl Sleep {
             | State::Idle(Some(shard))
             | State::Done(Some(shard)) => shard.common.clock.now(),
             _ => crate::now(),
+        }
+    }
+
+    /// First poll of a `Fresh` sleep: in the timer it was made in, register
+    /// with the tick it was made at as "now" (the wheel completes it at once
+    /// if that tick is already processed); elsewhere, take the general path.
+    fn poll_fresh(&mut self, cx: &mut Context<'_>, timer: u64, now: u64) -> Poll<()> {
+        let deadline = self.deadline;
+        let registered = context::with_current(|current| {
+            let (handle, hint) = current.filter(|(h, _)| h.id() == timer)?;
+            let shard = handle.shard(hint);
+            let when = handle.clock().tick_ceil(deadline);
+            Some(
+                shard
+                    .register(when, now, cx.waker())
+                    .map(|key| (shard.clone(), key)),
+            )
+        });
+        match registered {
+            Some(Some((shard, key))) => {
+                self.state = State::Registered { shard, key };
+                Poll::Pending
+            }
+            Some(None) => {
+                self.state = State::Done(None);
+                Poll::Ready(())
+            }
+            None => self.poll_idle(cx, None),
         }
     }
 
@@ -264,6 +313,10 @@ impl Future for Sleep {
                 this.state = State::Done(None);
                 cx.waker().wake_by_ref();
                 Poll::Pending
+            }
+            State::Fresh { timer, now } => {
+                let (timer, now) = (*timer, *now);
+                this.poll_fresh(cx, timer, now)
             }
             State::Idle(home) => {
                 let home = home.take();

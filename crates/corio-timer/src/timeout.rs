@@ -1,6 +1,5 @@
 //! [`Timeout`]: run a future with a time limit.
 
-use crate::clock::add_saturating;
 use crate::error::Elapsed;
 use crate::sleep::Sleep;
 use pin_project_lite::pin_project;
@@ -196,12 +195,13 @@ impl<F: Future> Future for Timeout<F> {
         let sleep = match this.sleep {
             Some(sleep) => sleep,
             None => {
-                let deadline = match *this.limit {
-                    Limit::At(at) => at,
-                    Limit::After(d) => add_saturating(crate::now(), d),
+                let sleep = match *this.limit {
+                    Limit::At(at) => Sleep::until(at),
+                    Limit::After(d) if d.is_zero() => Sleep::until(crate::now()),
+                    Limit::After(d) => Sleep::after(d),
                 };
-                *this.limit = Limit::At(deadline);
-                this.sleep.insert(Sleep::until(deadline))
+                *this.limit = Limit::At(sleep.deadline());
+                this.sleep.insert(sleep)
             }
         };
         if Pin::new(sleep).poll(cx).is_ready() {

@@ -22,11 +22,17 @@ const NEVER: u64 = u64::MAX;
 /// `sleeping_until` value while the driver is not parked.
 const NOT_PARKED: u64 = 0;
 
+/// Hands out timer ids (not a synchronisation point: a real atomic even
+/// under loom).
+static NEXT_TIMER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The callback that wakes the parked driver.
 type Unpark = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// State shared by all shards of one timer.
 pub(crate) struct Common {
+    /// Unique per timer (identifies it in `Sleep`'s fast path).
+    id: u64,
     pub(crate) clock: Clock,
     /// The tick the parked driver will wake at: `NOT_PARKED` while it is not
     /// parked, `NEVER` while it parks without a deadline. An insertion that
@@ -313,6 +319,7 @@ impl Builder {
             .clamp(1, 64)
             .next_power_of_two();
         let common = Arc::new(Common {
+            id: NEXT_TIMER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             clock: Clock::new(self.start_paused),
             sleeping_until: AtomicU64::new(NOT_PARKED),
             unpark: Mutex::new(self.unpark),
@@ -560,8 +567,11 @@ impl TimerHandle {
     /// assert!(sleep.as_mut().poll(&mut cx).is_ready());
     /// ```
     pub fn advance(&self, d: Duration) {
-        self.inner.common.clock.advance(d);
-        self.process_due();
+        let clock = &self.inner.common.clock;
+        clock.advance(d);
+        let now = clock.tick_floor(clock.now());
+        self.process_tick(now, false);
+        self.catch_up_all(now);
     }
 
     /// Auto-advance: if the clock is paused, jumps virtual time to the next
@@ -596,6 +606,7 @@ impl TimerHandle {
             }
             let now = common.clock.tick_floor(common.clock.now());
             if self.process_tick(now, false) > 0 {
+                self.catch_up_all(now);
                 return true;
             }
             let next = self.min_next();
@@ -842,6 +853,22 @@ impl TimerHandle {
 
     pub(crate) fn clock(&self) -> &Clock {
         &self.inner.common.clock
+    }
+
+    /// This timer's unique id.
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.common.id
+    }
+
+    /// Moves every shard's `elapsed` up to `now` where nothing is due
+    /// before it (after a clock jump), so that timers registered next are
+    /// placed relative to the new time and found due at once if they are.
+    fn catch_up_all(&self, now: u64) {
+        for shard in self.inner.shards.iter() {
+            let mut wheel = shard.wheel.lock();
+            let next = shard.next.load(Ordering::Relaxed);
+            wheel.catch_up(now, next);
+        }
     }
 
     /// The shard a thread with this hint registers in.

@@ -82,6 +82,32 @@ fn huge_deadlines_neither_overflow_nor_fire() {
 }
 
 #[test]
+fn a_sleep_past_its_deadline_at_its_first_poll_completes_at_once() {
+    let (timer, _g) = paused();
+    let (waker, _) = counting_waker();
+    let mut s = sleep(10 * MS);
+    timer.advance(20 * MS);
+    assert_eq!(poll_once(&mut s, &waker), Poll::Ready(()));
+    assert_eq!(timer.registrations(), 0);
+}
+
+#[test]
+fn a_sleep_made_under_one_timer_polled_under_another() {
+    let (waker, _) = counting_waker();
+    let a = Timer::builder().start_paused(true).build();
+    let mut s = {
+        let _g = a.enter();
+        sleep(10 * MS)
+    };
+    let b = Timer::builder().start_paused(true).build();
+    let _g = b.enter();
+    assert!(poll_once(&mut s, &waker).is_pending());
+    assert_eq!((a.len(), b.len()), (0, 1));
+    b.advance(Duration::from_secs(1));
+    assert!(poll_once(&mut s, &waker).is_ready());
+}
+
+#[test]
 fn never_early_on_the_virtual_clock() {
     let (timer, _g) = paused();
     let (waker, count) = counting_waker();
