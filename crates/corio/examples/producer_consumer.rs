@@ -59,8 +59,11 @@ async fn consumer(queue: Queue<String>, consumer_id: u64) {
 }
 
 fn main() {
-    // asyncio.run(main())
-    corio::run(async {
+    // asyncio.run(main()) on one worker thread, like asyncio's single event
+    // loop, so lines printed at the same instant keep asyncio's order
+    // (`corio::run(...)` runs the same code on every core).
+    let runtime = corio::Runtime::builder().worker_threads(1).build().unwrap();
+    runtime.block_on(async {
         // queue = asyncio.Queue(maxsize=10)
         let queue = Queue::bounded(10);
 
@@ -84,7 +87,7 @@ fn main() {
         for task in &consumers {
             task.cancel();
         }
-        // (asyncio.run would then wait for them; awaiting shows they were cancelled)
+        // (asyncio.run then waits for them; awaiting shows they were cancelled)
         for task in consumers {
             assert!(task.await.is_err_and(|e| e.is_cancelled()));
         }

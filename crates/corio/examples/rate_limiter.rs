@@ -54,7 +54,11 @@ async fn fetch_with_rate_limit(
 }
 
 fn main() {
-    corio::run(async {
+    // asyncio.run(main()) on one worker thread, like asyncio's single event
+    // loop, so lines printed at the same instant keep asyncio's order
+    // (`corio::run(...)` runs the same code on every core).
+    let runtime = corio::Runtime::builder().worker_threads(1).build().unwrap();
+    runtime.block_on(async {
         // Allow 5 requests per 2 seconds
         let rate_limiter = Arc::new(RateLimiter::new(5, Duration::from_secs(2)));
         let start = Instant::now();

@@ -20,7 +20,11 @@ async fn call_api(semaphore: Arc<Semaphore>, api_id: u32) -> String {
 }
 
 fn main() {
-    corio::run(async {
+    // asyncio.run(main()) on one worker thread, like asyncio's single event
+    // loop, so lines printed at the same instant keep asyncio's order
+    // (`corio::run(...)` runs the same code on every core).
+    let runtime = corio::Runtime::builder().worker_threads(1).build().unwrap();
+    runtime.block_on(async {
         // Allow only 3 concurrent API calls: semaphore = asyncio.Semaphore(3)
         let semaphore = Arc::new(Semaphore::new(3));
 

@@ -59,7 +59,11 @@ async fn consumer(queue: Queue<String>, visited: Arc<Mutex<HashSet<String>>>) {
 }
 
 fn main() {
-    corio::run(async {
+    // asyncio.run(main()) on one worker thread, like asyncio's single event
+    // loop, so lines printed at the same instant keep asyncio's order
+    // (`corio::run(...)` runs the same code on every core).
+    let runtime = corio::Runtime::builder().worker_threads(1).build().unwrap();
+    runtime.block_on(async {
         // queue = asyncio.Queue(); visited = set()
         let queue = Queue::new();
         let visited = Arc::new(Mutex::new(HashSet::new()));
