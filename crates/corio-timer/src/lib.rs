@@ -51,7 +51,11 @@
 //! one that is never polled costs no lock. A [`Timeout`] polls its future
 //! first and creates its sleep only if the future is pending, so a timeout
 //! around a future that is ready at once never touches the wheel (nor the
-//! clock).
+//! clock). `sleep(d)` reads the clock once, when it is made; its first poll
+//! registers with that reading as "now" (a lower bound, so still never
+//! early) instead of reading the clock again. If its deadline had passed
+//! already, the wheel completes it at once when it knows that time has
+//! been processed, and otherwise it fires on the driver's next wake-up.
 //!
 //! **Virtual clock.** Each timer has a clock: real time, or paused virtual
 //! time (an atomic count of nanoseconds past the timer's origin, shared by

@@ -421,3 +421,17 @@ fn is_elapsed_follows_the_clock() {
     timer.advance(3 * MS);
     assert!(s.is_elapsed());
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Timer>();
+    send_sync::<corio_timer::TimerHandle>();
+    send_sync::<corio_timer::Sleep>();
+    send_sync::<corio_timer::Interval>();
+    send_sync::<corio_timer::Elapsed>();
+    send_sync::<corio_timer::Timeout<std::future::Ready<u8>>>();
+    fn unpin<T: Unpin>() {}
+    unpin::<corio_timer::Sleep>();
+    unpin::<corio_timer::Interval>();
+}
