@@ -174,3 +174,30 @@ fn register_vs_park_announcement() {
         drop(s);
     });
 }
+
+#[test]
+fn register_on_another_thread_vs_advance() {
+    loom::model(|| {
+        let timer = paused_timer();
+        let _g = timer.enter();
+        let h = timer.handle().clone();
+        let mut s = sleep(MS); // due at tick 1, registered by the other thread
+        let registrar = thread::spawn(move || {
+            let _g = h.enter();
+            let (w, c) = counting();
+            let res = poll(&mut s, &w);
+            (res, s, c)
+        });
+        timer.advance(MS);
+        let (res, s, c) = registrar.join().unwrap();
+        // A registration that raced with the advance fires at the next
+        // processing at or after its deadline (the driver's next cycle).
+        timer.process_due();
+        match res {
+            Poll::Ready(()) => assert_eq!(count(&c), 0),
+            Poll::Pending => assert_eq!(count(&c), 1),
+        }
+        drop(s);
+        assert_eq!(timer.len(), 0);
+    });
+}
