@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 /// Waits until `duration` has passed (asyncio's `sleep`).
 ///
 /// The deadline is taken when `sleep` is called, from the current timer's
-/// clock (virtual while paused), or from the real clock outside a runtime.
+/// clock (virtual while paused). A sleep made outside any runtime (say, as
+/// the argument of `block_on`) takes its deadline from the clock of the
+/// runtime that first polls it, so it runs on virtual time there too.
 /// `sleep(Duration::ZERO)` yields once: its first poll wakes the task and
 /// returns `Pending`, the next returns `Ready` (asyncio's `sleep(0)`), without
 /// touching the wheel. Durations too large for an `Instant` saturate to a
@@ -105,6 +107,10 @@ enum State {
     Idle(Option<Arc<Shard>>),
     /// `sleep(ZERO)` not yet polled: yield once.
     YieldOnce,
+    /// Made by `sleep(d)` outside any timer's context: the deadline is
+    /// `d` after the first poll's time on the clock of the timer found then
+    /// (until then `deadline` holds a real-clock estimate).
+    Unanchored(Duration),
     /// Made by `sleep(d)` (`d > 0`) in the context of the timer with this
     /// id, at clock tick `now`: its first poll in that timer's context needs
     /// no clock read (`now` is a valid lower bound of the time then).
@@ -131,7 +137,10 @@ impl Sleep {
                     },
                 }
             }
-            None => Sleep::until(add_saturating(Instant::now(), duration)),
+            None => Sleep {
+                deadline: add_saturating(Instant::now(), duration),
+                state: State::Unanchored(duration),
+            },
         })
     }
 
@@ -212,7 +221,7 @@ impl Sleep {
                 }
             }
             State::Idle(home) | State::Done(home) => State::Idle(home),
-            State::YieldOnce | State::Fresh { .. } => State::Idle(None),
+            State::YieldOnce | State::Fresh { .. } | State::Unanchored(_) => State::Idle(None),
         };
     }
 
@@ -321,6 +330,10 @@ impl Future for Sleep {
             State::Idle(home) => {
                 let home = home.take();
                 this.poll_idle(cx, home)
+            }
+            State::Unanchored(duration) => {
+                this.deadline = add_saturating(crate::now(), *duration);
+                this.poll_idle(cx, None)
             }
             State::Registered { shard, key } => {
                 let res = shard.poll_entry(*key, cx.waker());

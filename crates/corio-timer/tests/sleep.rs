@@ -435,3 +435,21 @@ fn public_types_are_send_and_sync() {
     unpin::<corio_timer::Sleep>();
     unpin::<corio_timer::Interval>();
 }
+
+#[test]
+fn a_sleep_made_outside_any_timer_runs_on_the_clock_that_polls_it() {
+    use std::{future::Future, pin::Pin, task::Context, task::Waker};
+    let mut nap = corio_timer::sleep(Duration::from_secs(3600)); // no timer here
+    let timer = corio_timer::Timer::builder().start_paused(true).build();
+    let _guard = timer.enter();
+    let start = timer.now();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(Pin::new(&mut nap).poll(&mut cx).is_pending());
+    assert!(timer.auto_advance());
+    assert!(Pin::new(&mut nap).poll(&mut cx).is_ready());
+    assert_eq!(
+        timer.now() - start,
+        Duration::from_secs(3600),
+        "virtual, exact"
+    );
+}

@@ -64,7 +64,7 @@ pub struct Handle {
 ///     .unwrap();
 /// let start = rt.handle().now();
 /// rt.block_on(corio::sleep(std::time::Duration::from_secs(3600))); // returns at once
-/// assert!(rt.handle().now() - start >= std::time::Duration::from_secs(3600));
+/// assert_eq!(rt.handle().now() - start, std::time::Duration::from_secs(3600));
 /// ```
 pub struct Builder {
     executor: corio_executor::Builder,
