@@ -12,6 +12,8 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+pub mod sync;
+
 /// What a workload needs from a runtime.
 pub trait Rt: Sized + Send + Sync + 'static {
     /// The runtime's name in reports.

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use corio_benches::sync::{SYNC_WORKLOADS, base_name, run_sync_corio, run_sync_tokio};
 use corio_benches::{
     Corio, Rt, SCHEDULER_WORKLOADS, Sample, TIME_WORKLOADS, Tokio, run_scheduler_workload,
     run_time_workload, timed,
@@ -39,16 +40,26 @@ const GROUPS: &[Group] = &[
         run_corio: run_time_workload::<Corio>,
         run_tokio: run_time_workload::<Tokio>,
     },
+    // Each row: a corio primitive on corio beside the comparator its name
+    // gives (`mpmc_queue(Queue vs async-channel)`) on tokio.
+    Group {
+        name: "sync",
+        workloads: SYNC_WORKLOADS,
+        run_corio: run_sync_corio,
+        run_tokio: run_sync_tokio,
+    },
 ];
 
 /// The ratio (corio / tokio) each workload must stay at or below, and what is measured.
 fn target(workload: &str) -> (f64, &'static str) {
-    match workload {
+    match base_name(workload) {
         "spawn_many_remote" | "join_100k" => (0.8, "wall time"),
         "timers_100k" => (1.0, "CPU time (wall time aside)"),
         "timeout_no_fire" => (0.7, "wall time"),
         "timer_churn" => (0.8, "wall time"),
         "lateness_10ms" => (1.0, "p99 lateness (median aside)"),
+        "mpmc_queue" | "mpmc_channel" => (0.8, "wall time"),
+        "semaphore_uncontended" => (1.0, "time per acquire/release pair"),
         _ => (1.0, "wall time"),
     }
 }
@@ -83,6 +94,9 @@ fn median(samples: &mut [Sample]) -> Sample {
 
 fn fmt_duration(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
+    if us < 1.0 {
+        return format!("{:.1} ns", us * 1000.0);
+    }
     if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
 }
 
@@ -100,7 +114,11 @@ fn main() {
     for group in GROUPS.iter().filter(|g| args.group.as_deref().is_none_or(|n| n == g.name)) {
         let mut rows = Vec::new();
         for &workload in group.workloads {
-            if args.only.as_deref().is_some_and(|only| only != workload) {
+            if args
+                .only
+                .as_deref()
+                .is_some_and(|only| only != workload && only != base_name(workload))
+            {
                 continue;
             }
             (group.run_corio)(&corio, workload);
