@@ -289,16 +289,37 @@ impl<T: AsFd> Async<T> {
     }
 }
 
+/// The byte-transfer helpers behind the `AsyncRead`/`AsyncWrite` impls. With
+/// `stream` (TCP and Unix streams only) a short transfer clears readiness at
+/// once; see `Source::poll_stream_io`.
 impl<T: AsFd> Async<T>
 where
     for<'a> &'a T: Read + Write,
 {
+    fn poll_transfer(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        stream: bool,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        match (stream, direction) {
+            (true, _) => self.source.poll_stream_io(direction, cx, len, || op(io)),
+            (false, Direction::Read) => self.source.poll_read_with(cx, || op(io)),
+            (false, Direction::Write) => self.source.poll_write_with(cx, || op(io)),
+        }
+    }
+
     pub(crate) fn poll_read_buf(
         &self,
         cx: &mut Context<'_>,
+        stream: bool,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_with(cx, |io| (&*io).read(buf))
+        let len = buf.len();
+        self.poll_transfer(Direction::Read, cx, stream, len, |mut io| io.read(buf))
     }
 
     /// Reads into possibly uninitialised memory (tokio's `ReadBuf`) without
@@ -307,10 +328,12 @@ where
     pub(crate) fn poll_read_uninit(
         &self,
         cx: &mut Context<'_>,
+        stream: bool,
         buf: &mut [std::mem::MaybeUninit<u8>],
     ) -> Poll<io::Result<usize>> {
         let fd = self.source.raw_fd();
-        self.source.poll_read_with(cx, || {
+        let len = buf.len();
+        self.poll_transfer(Direction::Read, cx, stream, len, |_| {
             // SAFETY: `buf` is valid for writes of `buf.len()` bytes (the
             // kernel only writes, never reads, them), and `fd` is open: the
             // source is deregistered, and the fd closed, only when `self` drops.
@@ -322,25 +345,36 @@ where
     pub(crate) fn poll_read_vectored_bufs(
         &self,
         cx: &mut Context<'_>,
+        stream: bool,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_with(cx, |io| (&*io).read_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(Direction::Read, cx, stream, len, |mut io| {
+            io.read_vectored(bufs)
+        })
     }
 
     pub(crate) fn poll_write_buf(
         &self,
         cx: &mut Context<'_>,
+        stream: bool,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |io| (&*io).write(buf))
+        self.poll_transfer(Direction::Write, cx, stream, buf.len(), |mut io| {
+            io.write(buf)
+        })
     }
 
     pub(crate) fn poll_write_vectored_bufs(
         &self,
         cx: &mut Context<'_>,
+        stream: bool,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |io| (&*io).write_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(Direction::Write, cx, stream, len, |mut io| {
+            io.write_vectored(bufs)
+        })
     }
 
     pub(crate) fn poll_flush_io(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -383,7 +417,7 @@ macro_rules! impl_futures_io {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.poll_read_buf(cx, buf)
+                self.poll_read_buf(cx, false, buf)
             }
 
             fn poll_read_vectored(
@@ -391,7 +425,7 @@ macro_rules! impl_futures_io {
                 cx: &mut Context<'_>,
                 bufs: &mut [IoSliceMut<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.poll_read_vectored_bufs(cx, bufs)
+                self.poll_read_vectored_bufs(cx, false, bufs)
             }
         }
 
@@ -404,7 +438,7 @@ macro_rules! impl_futures_io {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.poll_write_buf(cx, buf)
+                self.poll_write_buf(cx, false, buf)
             }
 
             fn poll_write_vectored(
@@ -412,7 +446,7 @@ macro_rules! impl_futures_io {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_bufs(cx, bufs)
+                self.poll_write_vectored_bufs(cx, false, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -12,7 +12,7 @@ use loom::thread;
 
 use crate::loom::Arc;
 use crate::registry::Registry;
-use crate::source::{Direction, READABLE, Source, WRITABLE};
+use crate::source::{Direction, READ_CLOSED, READABLE, Source, WRITABLE};
 
 fn wake_all(wakers: Vec<Waker>) {
     wakers.into_iter().for_each(Waker::wake);
@@ -74,6 +74,31 @@ fn clear_keeps_an_edge_that_arrived_meanwhile() {
         source.clear_readiness(event);
         // Either the new edge survived the clear or it wakes us.
         block_on(poll_fn(|cx| source.poll_readable(cx))).unwrap();
+        t.join().unwrap();
+        assert!(registry.remove(&source, &mut Vec::new()));
+    });
+}
+
+/// A short read clears readiness while the peer's FIN (readable + read-closed)
+/// is being delivered: the FIN is never lost, the next poll sees it.
+#[test]
+fn short_read_clear_against_half_close() {
+    loom::model(|| {
+        let registry = Arc::new(Registry::new());
+        let source = registry.insert(7).unwrap();
+        let key = source.key();
+        let reader = source.clone();
+        let t = thread::spawn(move || {
+            // A read of 3 bytes into 16: a short transfer.
+            let n = block_on(poll_fn(|cx| {
+                reader.poll_stream_io(Direction::Read, cx, 16, || Ok(3))
+            }))
+            .unwrap();
+            assert_eq!(n, 3);
+            // The FIN, however it raced with that read, is seen.
+            block_on(poll_fn(|cx| reader.poll_readable(cx))).unwrap();
+        });
+        dispatch(&registry, key, READABLE | READ_CLOSED);
         t.join().unwrap();
         assert!(registry.remove(&source, &mut Vec::new()));
     });

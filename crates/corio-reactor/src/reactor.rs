@@ -1,35 +1,42 @@
-//! The reactor: a `polling::Poller`, the slab of sources, and the thread-local handle.
+//! The reactor: the poller backend, the slab of sources, and the thread-local handle.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::RawFd;
 use std::task::Waker;
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
-
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::epoll::{Backend, Buffer, new_buffer};
 use crate::loom::{Arc, AtomicU64, Mutex, Ordering::Relaxed};
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use crate::portable::{Backend, Buffer, new_buffer};
 use crate::registry::Registry;
-use crate::source::{READABLE, Source, WRITABLE};
+use crate::source::Source;
 
-/// What the thread that parks owns: the events buffer and the wakers to call,
-/// both reused from one `park` to the next.
+/// What the thread that parks owns: the event buffer and the wakers to call,
+/// all reused from one `park` to the next.
 struct Driver {
-    events: Events,
+    events: Buffer,
+    /// `(key, readiness bits)` of the events to dispatch.
+    ready: Vec<(usize, usize)>,
     wakers: Vec<Waker>,
 }
 
 struct Inner {
-    poller: Poller,
+    /// epoll driven directly on Linux (`epoll.rs`), `polling` elsewhere
+    /// (`portable.rs`).
+    backend: Backend,
     registry: Registry,
     /// Held by the thread inside [`Reactor::park`]; a second thread returns at once.
     driver: Mutex<Driver>,
     dispatched: AtomicU64,
 }
 
-/// The I/O driver: owns a [`polling::Poller`] and the slab of registered sources.
+/// The I/O driver: owns the poller (epoll on Linux, a [`polling::Poller`]
+/// elsewhere) and the slab of registered sources.
 ///
 /// The runtime's driver thread calls [`park`](Reactor::park) (one thread at a
 /// time) and any thread calls [`notify`](Reactor::notify) to wake it. Sockets
@@ -89,7 +96,9 @@ impl fmt::Debug for ReactorHandle {
 }
 
 impl Reactor {
-    /// A new reactor with its own poller (an epoll fd, an eventfd and a timerfd on Linux).
+    /// A new reactor with its own poller (on Linux: the epoll fd, the eventfd
+    /// and timerfd `polling` creates with it, which stay unused, and the
+    /// reactor's own eventfd for `notify`).
     ///
     /// Fails if the OS refuses the poller, or if the platform's poller has no
     /// edge-triggered mode (every Unix with epoll or kqueue has one).
@@ -99,20 +108,14 @@ impl Reactor {
     /// assert!(reactor.is_empty());
     /// ```
     pub fn new() -> io::Result<Reactor> {
-        let poller = Poller::new()?;
-        if !poller.supports_edge() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "corio's reactor needs edge-triggered polling (epoll or kqueue)",
-            ));
-        }
         Ok(Reactor {
             handle: ReactorHandle {
                 inner: std::sync::Arc::new(Inner {
-                    poller,
+                    backend: Backend::new()?,
                     registry: Registry::new(),
                     driver: Mutex::new(Driver {
-                        events: Events::new(),
+                        events: new_buffer(),
+                        ready: Vec::new(),
                         wakers: Vec::new(),
                     }),
                     dispatched: AtomicU64::new(0),
@@ -141,8 +144,12 @@ impl Reactor {
     /// call makes it return at once.
     ///
     /// Only one thread should park at a time; a second concurrent call returns
-    /// at once without waiting. Wakers are called after every lock is released,
-    /// on the calling thread, before `park` returns.
+    /// at once without waiting. Wakers are called on the calling thread before
+    /// `park` returns, after the slab and source locks are released (only the
+    /// right to park is still held, which no waker can want).
+    ///
+    /// On Linux this is a single `epoll_wait` (timeouts rounded up to the
+    /// millisecond); elsewhere `polling::Poller::wait`.
     ///
     /// ```
     /// use std::time::Duration;
@@ -161,22 +168,26 @@ impl Reactor {
         let Some(mut driver) = inner.driver.try_lock() else {
             return;
         };
-        let Driver { events, wakers } = &mut *driver;
-        events.clear();
-        if inner.poller.wait(events, timeout).is_err() {
-            // EINTR is retried inside `polling`; other errors (none expected
-            // from epoll_wait on a valid fd) are a spurious return.
+        let driver = &mut *driver;
+        driver.ready.clear();
+        let waited = inner
+            .backend
+            .wait(&mut driver.events, timeout, &mut driver.ready);
+        if waited.is_err() {
+            // EINTR (a signal) or nothing expected from epoll_wait on a
+            // valid fd: a spurious return.
             return;
         }
-        if events.is_empty() {
+        if driver.ready.is_empty() {
             return;
         }
-        inner.dispatched.fetch_add(events.len() as u64, Relaxed);
+        inner
+            .dispatched
+            .fetch_add(driver.ready.len() as u64, Relaxed);
         inner
             .registry
-            .dispatch(events.iter().map(|event| (event.key, bits(&event))), wakers);
-        events.clear();
-        for waker in wakers.drain(..) {
+            .dispatch(driver.ready.drain(..), &mut driver.wakers);
+        for waker in driver.wakers.drain(..) {
             waker.wake();
         }
     }
@@ -268,19 +279,6 @@ impl Drop for Reactor {
     }
 }
 
-/// The readiness bits of a `polling` event. Hang-ups and errors are reported
-/// by `polling` as both readable and writable, so they wake both directions.
-fn bits(event: &Event) -> usize {
-    let mut bits = 0;
-    if event.readable {
-        bits |= READABLE;
-    }
-    if event.writable {
-        bits |= WRITABLE;
-    }
-    bits
-}
-
 thread_local! {
     static CURRENT: RefCell<Option<ReactorHandle>> = const { RefCell::new(None) };
 }
@@ -367,14 +365,9 @@ impl ReactorHandle {
     /// ```
     pub unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
         let source = self.inner.registry.insert(fd)?;
-        let interest = Event::all(source.key());
         // SAFETY: the caller keeps `fd` open until `deregister`, which deletes
         // it from the poller before returning.
-        let added = unsafe {
-            self.inner
-                .poller
-                .add_with_mode(fd, interest, PollMode::Edge)
-        };
+        let added = unsafe { self.inner.backend.add(fd, source.key()) };
         if let Err(e) = added {
             let mut wakers = Vec::new();
             self.inner.registry.remove(&source, &mut wakers);
@@ -402,10 +395,9 @@ impl ReactorHandle {
         let mut wakers = Vec::new();
         let ours = self.inner.registry.remove(source, &mut wakers);
         let result = if ours {
-            // SAFETY: `register`'s contract keeps the fd open until this call
-            // returns, and `ours` says this is the first deregistration.
-            let fd = unsafe { BorrowedFd::borrow_raw(source.raw_fd()) };
-            self.inner.poller.delete(fd)
+            // `register`'s contract keeps the fd open until this call returns,
+            // and `ours` says this is the first deregistration.
+            self.inner.backend.delete(source.raw_fd())
         } else {
             Ok(())
         };
@@ -421,8 +413,7 @@ impl ReactorHandle {
     /// reactor.park(None); // returns at once
     /// ```
     pub fn notify(&self) {
-        // An eventfd write; it cannot fail on a live poller.
-        let _ = self.inner.poller.notify();
+        self.inner.backend.notify();
     }
 
     /// Number of registered sources.

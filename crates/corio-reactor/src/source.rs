@@ -7,6 +7,8 @@
 //!  bit 1      WRITABLE      the fd may be writable
 //!  bit 2      DEREGISTERED  the source left the reactor: polls fail
 //!  bit 3      SHUTDOWN      the reactor was dropped: polls fail
+//!  bit 4      READ_CLOSED   the peer closed its write side or the socket hung up
+//!                           (`EPOLLRDHUP`/`EPOLLHUP`, Linux only); never cleared
 //!  bits 16..  tick          bumped by every readiness event the reactor delivers
 //! ```
 //!
@@ -38,6 +40,7 @@ pub(crate) const READABLE: usize = 0b0001;
 pub(crate) const WRITABLE: usize = 0b0010;
 const DEREGISTERED: usize = 0b0100;
 const SHUTDOWN: usize = 0b1000;
+pub(crate) const READ_CLOSED: usize = 0b1_0000;
 const TICK_SHIFT: u32 = 16;
 const BITS: usize = (1 << TICK_SHIFT) - 1;
 
@@ -334,6 +337,15 @@ impl Source {
         }
     }
 
+    /// [`clear_readiness`](Source::clear_readiness) after a short transfer:
+    /// kept if the peer's half-close was reported (a read then returns EOF).
+    fn clear_after_short_transfer(&self, event: ReadyEvent) {
+        if event.bit == READABLE && self.readiness.load(Acquire) & READ_CLOSED != 0 {
+            return;
+        }
+        self.clear_readiness(event);
+    }
+
     /// Runs the non-blocking operation `op` once the source is readable,
     /// retrying while it returns `WouldBlock` (each `WouldBlock` clears the
     /// readiness bit, so the next attempt waits for a new edge).
@@ -390,11 +402,51 @@ impl Source {
         self.poll_io(Direction::Write, cx, op)
     }
 
+    /// [`poll_read_with`](Source::poll_read_with) /
+    /// [`poll_write_with`](Source::poll_write_with) for a byte-stream socket
+    /// (TCP, Unix stream) transferring up to `len` bytes: a transfer of some
+    /// but fewer than `len` bytes means the kernel's receive queue was drained
+    /// (or its send buffer filled), so the readiness bit is cleared at once and
+    /// the next call waits for a new edge instead of spending a syscall on
+    /// `WouldBlock`. An edge that arrived meanwhile has a newer tick and
+    /// survives the clear. Not for datagrams, pipes or ttys, where a short
+    /// transfer proves nothing.
+    ///
+    /// A short read is no proof when the peer's FIN is queued behind the data
+    /// (the next read returns 0 without a new edge), so reads use the hint
+    /// only where the reactor reports half-closes (`READ_CLOSED`, Linux's
+    /// `EPOLLRDHUP`), and never once that bit is set.
+    pub(crate) fn poll_stream_io(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        const HALF_CLOSE_REPORTED: bool = cfg!(any(target_os = "linux", target_os = "android"));
+        if direction == Direction::Read && !HALF_CLOSE_REPORTED {
+            return self.poll_io(direction, cx, op);
+        }
+        self.poll_io_hinted(direction, cx, op, |&n| n > 0 && n < len)
+    }
+
     fn poll_io<R>(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_hinted(direction, cx, op, |_| false)
+    }
+
+    /// The retry loop; `exhausted(&result)` says a successful operation left
+    /// the direction not ready.
+    fn poll_io_hinted<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
         mut op: impl FnMut() -> io::Result<R>,
+        exhausted: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         std::task::ready!(corio_executor::budget::poll_proceed(cx));
         loop {
@@ -409,7 +461,13 @@ impl Source {
             match op() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
+                Ok(value) => {
+                    if exhausted(&value) {
+                        self.clear_after_short_transfer(event);
+                    }
+                    return Poll::Ready(Ok(value));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }

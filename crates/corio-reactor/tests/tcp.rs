@@ -315,3 +315,32 @@ fn types_are_send_and_sync() {
     check::<Reactor>();
     check::<corio_reactor::ReactorHandle>();
 }
+
+/// Data and the peer's FIN queued together: the short read that takes the
+/// data must not clear readiness for good, the next read sees EOF.
+#[test]
+fn short_read_before_a_queued_fin_still_sees_eof() {
+    watchdog(Duration::from_secs(30), || {
+        let reactor = Reactor::new().unwrap();
+        block_on(&reactor, async {
+            for deliver_event_first in [false, true] {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let stream = TcpStream::connect(listener.local_addr().unwrap())
+                    .await
+                    .unwrap();
+                let (mut peer, _) = listener.accept().unwrap();
+                std::io::Write::write_all(&mut peer, b"abc").unwrap();
+                peer.shutdown(std::net::Shutdown::Write).unwrap();
+                if deliver_event_first {
+                    // The readiness event (data + FIN) reaches the source
+                    // before the read.
+                    reactor.park(Some(Duration::ZERO));
+                }
+                let mut buf = [0u8; 16];
+                assert_eq!(stream.read(&mut buf).await.unwrap(), 3);
+                assert_eq!(stream.read(&mut buf).await.unwrap(), 0, "EOF");
+                assert_eq!(stream.read(&mut buf).await.unwrap(), 0, "EOF again");
+            }
+        });
+    });
+}

@@ -69,7 +69,7 @@ macro_rules! impl_async_read {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_read_buf(cx, buf)
+                $io.poll_read_buf(cx, true, buf)
             }
 
             fn poll_read_vectored(
@@ -78,7 +78,7 @@ macro_rules! impl_async_read {
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_read_vectored_bufs(cx, bufs)
+                $io.poll_read_vectored_bufs(cx, true, bufs)
             }
         }
 
@@ -93,7 +93,7 @@ macro_rules! impl_async_read {
                 // SAFETY: `poll_read_uninit` only lets the kernel write into
                 // the unfilled part; nothing is de-initialised.
                 let unfilled = unsafe { buf.unfilled_mut() };
-                let n = std::task::ready!($io.poll_read_uninit(cx, unfilled))?;
+                let n = std::task::ready!($io.poll_read_uninit(cx, true, unfilled))?;
                 // SAFETY: the kernel initialised the first `n` unfilled bytes.
                 unsafe { buf.assume_init(n) };
                 buf.advance(n);
@@ -113,7 +113,7 @@ macro_rules! impl_async_write {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_write_buf(cx, buf)
+                $io.poll_write_buf(cx, true, buf)
             }
 
             fn poll_write_vectored(
@@ -122,7 +122,7 @@ macro_rules! impl_async_write {
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_write_vectored_bufs(cx, bufs)
+                $io.poll_write_vectored_bufs(cx, true, bufs)
             }
 
             fn poll_flush(
@@ -149,7 +149,7 @@ macro_rules! impl_async_write {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_write_buf(cx, buf)
+                $io.poll_write_buf(cx, true, buf)
             }
 
             fn poll_write_vectored(
@@ -158,7 +158,7 @@ macro_rules! impl_async_write {
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $this = &*self;
-                $io.poll_write_vectored_bufs(cx, bufs)
+                $io.poll_write_vectored_bufs(cx, true, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -198,7 +198,7 @@ macro_rules! stream_methods {
         /// # });
         /// ```
         pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-            std::future::poll_fn(|cx| self.io.poll_read_buf(cx, buf)).await
+            std::future::poll_fn(|cx| self.io.poll_read_buf(cx, true, buf)).await
         }
 
         /// Writes some of `buf`; returns how many bytes were written.
@@ -212,7 +212,7 @@ macro_rules! stream_methods {
         /// # });
         /// ```
         pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
-            std::future::poll_fn(|cx| self.io.poll_write_buf(cx, buf)).await
+            std::future::poll_fn(|cx| self.io.poll_write_buf(cx, true, buf)).await
         }
 
         /// Writes all of `buf`, waiting for room as needed.
