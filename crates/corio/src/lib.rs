@@ -45,6 +45,7 @@ pub use sync::{
 pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
 
 pub mod limit;
+pub mod net;
 
 /// Runs `async fn main` on a new corio runtime: `asyncio.run(main())` as an attribute.
 ///

@@ -7,10 +7,11 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use corio_executor::park::{CondvarPark, Park};
+use corio_executor::park::Park;
 use corio_executor::{
     EnterGuard as ExecutorGuard, NoRuntime, SlowPoll, Task, TaskError, TaskInfo, WeakHandle,
 };
+use corio_reactor::{EnterGuard as ReactorGuard, Reactor, ReactorHandle};
 use corio_timer::{EnterGuard as TimerGuard, Timer, TimerHandle};
 
 /// A corio runtime: worker threads, a blocking pool, a timer wheel, and the
@@ -50,6 +51,7 @@ pub struct Runtime {
 pub struct Handle {
     executor: corio_executor::Handle,
     timer: TimerHandle,
+    reactor: ReactorHandle,
 }
 
 /// Settings for a [`Runtime`].
@@ -73,33 +75,34 @@ pub struct Builder {
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
-/// What idle workers park in: the timer wheel around a condvar parker (the
-/// reactor takes the condvar's place once I/O lands).
+/// What idle workers park in: the timer wheel around the I/O reactor.
 struct Driver {
     timer: TimerHandle,
-    inner: Arc<CondvarPark>,
+    reactor: Reactor,
     runtime: OnceLock<WeakHandle>,
 }
 
 impl Park for Driver {
     fn park(&self, timeout: Option<Duration>) {
         if timeout != Some(Duration::ZERO) && self.timer.is_paused() && self.runtime_is_idle() {
-            // Virtual time: nothing can run until a timer fires, so jump to it.
-            if self.timer.auto_advance() {
+            // Virtual time: once ready I/O is dispatched, nothing can run until
+            // a timer fires, so jump to it.
+            self.reactor.park(Some(Duration::ZERO));
+            if self.runtime_is_idle() && self.timer.auto_advance() {
                 return;
             }
         }
-        self.timer.park_with(timeout, |t| self.inner.park(t));
+        self.timer.park_with(timeout, |t| self.reactor.park(t));
     }
 
     fn unpark(&self) {
-        self.inner.unpark();
+        self.reactor.notify();
     }
 
     fn on_runtime_idle(&self) {
         if self.timer.is_paused() {
             // Wake the driver so that it auto-advances the clock.
-            self.inner.unpark();
+            self.reactor.notify();
         }
     }
 }
@@ -306,27 +309,30 @@ impl Builder {
     /// assert!(corio::Builder::new().worker_threads(0).build().is_err());
     /// ```
     pub fn build(self) -> io::Result<Runtime> {
-        let inner = Arc::new(CondvarPark::new());
-        let unparker = inner.clone();
+        let reactor = Reactor::new()?;
+        let unparker = reactor.handle();
         let timer = Timer::builder()
             .start_paused(self.start_paused)
-            .unpark(move || unparker.unpark())
+            .unpark(move || unparker.notify())
             .build();
+        let reactor_handle = reactor.handle();
         let driver = Arc::new(Driver {
             timer: timer.handle().clone(),
-            inner,
+            reactor,
             runtime: OnceLock::new(),
         });
 
         let thread_timer = timer.handle().clone();
+        let thread_reactor = reactor_handle.clone();
         let user_start = self.on_thread_start;
         let user_stop = self.on_thread_stop;
         let executor = self
             .executor
             .driver(driver.clone())
             .on_thread_start(move || {
-                // Runtime threads stay in the timer's context until they exit.
+                // Runtime threads stay in the timer's and the reactor's context until they exit.
                 std::mem::forget(thread_timer.enter());
+                std::mem::forget(thread_reactor.enter());
                 if let Some(start) = &user_start {
                     start();
                 }
@@ -341,6 +347,7 @@ impl Builder {
         let handle = Handle {
             executor: executor.handle().clone(),
             timer: timer.handle().clone(),
+            reactor: reactor_handle,
         };
         Ok(Runtime {
             executor: Some(executor),
@@ -471,6 +478,7 @@ impl fmt::Debug for Handle {
 #[must_use = "the runtime is left as soon as the guard is dropped"]
 pub struct EnterGuard {
     _timer: TimerGuard,
+    _reactor: ReactorGuard,
     _executor: ExecutorGuard,
 }
 
@@ -505,7 +513,13 @@ impl Handle {
     pub fn try_current() -> Result<Handle, NoRuntime> {
         let executor = corio_executor::Handle::try_current()?;
         let timer = TimerHandle::try_current().expect("every corio runtime thread has a timer");
-        Ok(Handle { executor, timer })
+        let reactor =
+            ReactorHandle::try_current().expect("every corio runtime thread has a reactor");
+        Ok(Handle {
+            executor,
+            timer,
+            reactor,
+        })
     }
 
     /// Spawns a task; see [`corio::spawn`](crate::spawn).
@@ -548,6 +562,7 @@ impl Handle {
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _timer = self.timer.enter();
+        let _reactor = self.reactor.enter();
         self.executor.block_on(future)
     }
 
@@ -562,6 +577,7 @@ impl Handle {
     pub fn enter(&self) -> EnterGuard {
         EnterGuard {
             _timer: self.timer.enter(),
+            _reactor: self.reactor.enter(),
             _executor: self.executor.enter(),
         }
     }
@@ -616,6 +632,16 @@ impl Handle {
     /// ```
     pub fn num_timers(&self) -> usize {
         self.timer.len()
+    }
+
+    /// Number of I/O sources (sockets) registered with the runtime's reactor.
+    ///
+    /// ```
+    /// let rt = corio::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().num_io_sources(), 0);
+    /// ```
+    pub fn num_io_sources(&self) -> usize {
+        self.reactor.len()
     }
 
     /// The runtime's clock: real time, or virtual time while paused.
