@@ -65,6 +65,7 @@
 mod barrier;
 mod channel;
 mod condition;
+mod coop;
 mod error;
 mod event;
 mod lock;

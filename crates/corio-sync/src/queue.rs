@@ -272,6 +272,9 @@ impl<T, S: Storage<T>> Core<T, S> {
         st: &mut PutState<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), QueueShutDown<T>>> {
+        if matches!(st.phase, Phase::Init) {
+            std::task::ready!(crate::coop::poll_proceed(cx));
+        }
         let mut wakers = WakeList::new();
         let mut s = self.lock();
         let r = match st.phase {
@@ -358,6 +361,9 @@ impl<T, S: Storage<T>> Core<T, S> {
         phase: &mut Phase,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, QueueShutDown>> {
+        if matches!(*phase, Phase::Init) {
+            std::task::ready!(crate::coop::poll_proceed(cx));
+        }
         let mut wakers = WakeList::new();
         let mut s = self.lock();
         let r = match *phase {

@@ -370,6 +370,9 @@ impl Semaphore {
         st: &mut AcquireState,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), AcquireError>> {
+        if matches!(st.phase, Phase::Init) {
+            std::task::ready!(crate::coop::poll_proceed(cx));
+        }
         let mut s = self.state.lock();
         match st.phase {
             Phase::Init => {

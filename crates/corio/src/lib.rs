@@ -162,7 +162,9 @@ pub mod task {
 
 /// Cooperative scheduling: how long-running tasks leave room for others.
 pub mod budget {
-    pub use corio_executor::budget::{Unconstrained, consume_budget, has_remaining, unconstrained};
+    pub use corio_executor::budget::{
+        INITIAL, Unconstrained, consume_budget, has_remaining, unconstrained,
+    };
 }
 
 /// Runs `main` on a new runtime and returns its output: asyncio's `asyncio.run`.
