@@ -320,9 +320,18 @@ pub fn join_100k<R: Rt>(rt: &R) {
 
 /// User + system CPU time of this process so far (Linux, /proc/self/stat; 10 ms resolution).
 pub fn process_cpu_time() -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return Duration::ZERO };
-    let fields: Vec<&str> = stat[stat.rfind(')').map_or(0, |i| i + 2)..].split(' ').collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = stat[stat.rfind(')').map_or(0, |i| i + 2)..]
+        .split(' ')
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
@@ -350,7 +359,12 @@ pub fn timed(f: impl FnOnce()) -> Sample {
 }
 
 /// The time workloads, by name.
-pub const TIME_WORKLOADS: &[&str] = &["timers_100k", "timeout_no_fire", "timer_churn", "lateness_10ms"];
+pub const TIME_WORKLOADS: &[&str] = &[
+    "timers_100k",
+    "timeout_no_fire",
+    "timer_churn",
+    "lateness_10ms",
+];
 
 /// Runs one time workload once.
 pub fn run_time_workload<R: Rt>(rt: &R, name: &str) -> Sample {
@@ -383,7 +397,10 @@ pub fn timers_100k<R: Rt>(rt: &R) -> Sample {
         }));
     }
     wait.recv().unwrap();
-    Sample { value: process_cpu_time() - cpu, aside: Some(start.elapsed()) }
+    Sample {
+        value: process_cpu_time() - cpu,
+        aside: Some(start.elapsed()),
+    }
 }
 
 /// 1 000 000 `timeout(1 s, f)` calls split over two tasks; `f` is ready at
@@ -471,5 +488,8 @@ pub fn lateness<R: Rt>(rt: &R) -> Sample {
     let mut lateness = lateness;
     lateness.sort();
     let at = |q: f64| lateness[((lateness.len() as f64 - 1.0) * q) as usize];
-    Sample { value: at(0.99), aside: Some(at(0.5)) }
+    Sample {
+        value: at(0.99),
+        aside: Some(at(0.5)),
+    }
 }

@@ -72,7 +72,12 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { rounds: 15, write: false, group: None, only: None };
+    let mut args = Args {
+        rounds: 15,
+        write: false,
+        group: None,
+        only: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -81,7 +86,9 @@ fn parse_args() -> Args {
             "--group" => args.group = it.next(),
             "--only" => args.only = it.next(),
             "--bench" => {} // passed by `cargo bench`; ignored
-            other => panic!("unknown argument {other}; use --rounds N, --write, --group G, --only NAME"),
+            other => {
+                panic!("unknown argument {other}; use --rounds N, --write, --group G, --only NAME")
+            }
         }
     }
     args
@@ -97,7 +104,11 @@ fn fmt_duration(d: Duration) -> String {
     if us < 1.0 {
         return format!("{:.1} ns", us * 1000.0);
     }
-    if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
 }
 
 fn fmt_sample(s: Sample) -> String {
@@ -111,7 +122,10 @@ fn main() {
     let args = parse_args();
     let corio = Corio::with_workers(WORKERS);
     let tokio = Tokio::with_workers(WORKERS);
-    for group in GROUPS.iter().filter(|g| args.group.as_deref().is_none_or(|n| n == g.name)) {
+    for group in GROUPS
+        .iter()
+        .filter(|g| args.group.as_deref().is_none_or(|n| n == g.name))
+    {
         let mut rows = Vec::new();
         for &workload in group.workloads {
             if args
@@ -165,7 +179,10 @@ fn main() {
 }
 
 fn markers(group: &str) -> (String, String) {
-    (format!("<!-- compare:{group}:begin -->"), format!("<!-- compare:{group}:end -->"))
+    (
+        format!("<!-- compare:{group}:begin -->"),
+        format!("<!-- compare:{group}:end -->"),
+    )
 }
 
 fn provenance(rounds: usize) -> String {
