@@ -230,3 +230,8 @@ where
         }
     }
 }
+
+/// The README's examples, compiled and run as doc-tests so they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
