@@ -220,6 +220,18 @@ fn barrier_abort_vs_wait() {
     });
 }
 
+// ---- oneshot: one atomic state word; each model is two threads -----------
+
+/// A value that counts its drops, so a model can check it is dropped
+/// exactly once whichever way the channel went.
+struct Tracked(Arc<AtomicUsize>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 #[test]
 fn oneshot_send_recv() {
     ::loom::model(|| {
@@ -228,6 +240,23 @@ fn oneshot_send_recv() {
         let got = block_on(rx);
         assert!(t.join().unwrap());
         assert_eq!(*got.unwrap(), 1);
+    });
+}
+
+#[test]
+fn oneshot_recv_changes_waker() {
+    // The second poll comes from another `block_on`, i.e. another waker:
+    // the receiver takes its slot back while the sender may be waking it.
+    ::loom::model(|| {
+        let (tx, mut rx) = oneshot::channel();
+        let t = thread::spawn(move || tx.send(Arc::new(1)).is_ok());
+        let got = match poll_once(&mut rx) {
+            Some(r) => r,
+            None => block_on(&mut rx),
+        };
+        assert!(t.join().unwrap());
+        assert_eq!(*got.unwrap(), 1);
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Closed)));
     });
 }
 
@@ -246,6 +275,98 @@ fn oneshot_drop_races() {
         // The value of a failed send comes back (loom checks the Arc is freed).
         assert!(tx.send(Arc::new(1)).is_err());
         t.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_receiver_drop_vs_send() {
+    // The receiver registers, then leaves; the value is dropped exactly
+    // once: by the receiver's drop, or by the sender after a failed send.
+    ::loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = oneshot::channel();
+        let t = {
+            let drops = drops.clone();
+            thread::spawn(move || tx.send(Tracked(drops)).is_ok())
+        };
+        let got = poll_once(&mut rx).map(|r| r.is_ok());
+        drop(rx);
+        let sent = t.join().unwrap();
+        // Ready can only mean the value came (the sender never drops unsent).
+        assert!(got.is_none() || (got == Some(true) && sent));
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn oneshot_both_ends_drop_while_waiting() {
+    // Both ends register a waker and leave: no waker or value leaks.
+    ::loom::model(|| {
+        let (mut tx, mut rx) = oneshot::channel::<Arc<u8>>();
+        let t = thread::spawn(move || {
+            let closed = poll_once(&mut tx.closed()).is_some();
+            drop(tx);
+            closed
+        });
+        let got = poll_once(&mut rx);
+        drop(rx);
+        let closed = t.join().unwrap();
+        assert!(matches!(got, None | Some(Err(RecvError))));
+        assert!(!(closed && got.is_some()), "each saw the other leave first");
+    });
+}
+
+#[test]
+fn oneshot_close_vs_send() {
+    ::loom::model(|| {
+        let (tx, mut rx) = oneshot::channel();
+        let t = thread::spawn(move || tx.send(Arc::new(1)).is_ok());
+        rx.close();
+        // A send that won the race is received; one that lost fails, and the
+        // sender's drop then ends the wait.
+        let got = block_on(&mut rx);
+        let sent = t.join().unwrap();
+        assert_eq!(got.is_ok(), sent);
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Closed)));
+    });
+}
+
+#[test]
+fn oneshot_closed_changes_waker_vs_close() {
+    // The sender waits for the close with two different wakers, then its
+    // send fails; the closed receiver waits for that.
+    ::loom::model(|| {
+        let (mut tx, mut rx) = oneshot::channel();
+        let t = thread::spawn(move || {
+            if poll_once(&mut tx.closed()).is_none() {
+                block_on(tx.closed());
+            }
+            assert!(tx.is_closed());
+            tx.send(Arc::new(1)).is_err()
+        });
+        rx.close();
+        assert!(matches!(block_on(&mut rx), Err(RecvError)));
+        assert!(t.join().unwrap());
+    });
+}
+
+#[test]
+fn oneshot_try_recv_race() {
+    // `try_recv` takes `&self`: two threads race to take the value while
+    // it is being sent; exactly one gets it.
+    ::loom::model(|| {
+        let (tx, rx) = oneshot::channel();
+        let rx = Arc::new(rx);
+        let t = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.try_recv().is_ok())
+        };
+        tx.send(Arc::new(1)).unwrap();
+        let mine = rx.try_recv().is_ok();
+        let theirs = t.join().unwrap();
+        assert!(!(mine && theirs), "the value was taken twice");
+        let rest = rx.try_recv().is_ok();
+        assert_eq!(mine as u8 + theirs as u8 + rest as u8, 1);
     });
 }
 

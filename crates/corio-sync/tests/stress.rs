@@ -177,3 +177,111 @@ fn lock_and_channel_ping_pong_across_threads() {
     drop(tx1);
     t.join().unwrap();
 }
+
+#[test]
+fn oneshot_send_recv_drop_across_threads() {
+    use corio_sync::{TryRecvError, oneshot};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::AtomicU8;
+    use std::sync::mpsc;
+    use std::task::{Context, Waker};
+
+    const N: usize = 100_000;
+
+    /// Counts its drops in `drops[id]`.
+    struct Tracked {
+        id: usize,
+        drops: Arc<Vec<AtomicU8>>,
+    }
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            let before = self.drops[self.id].fetch_add(1, Ordering::SeqCst);
+            assert_eq!(before, 0, "value {} dropped twice", self.id);
+        }
+    }
+
+    let drops: Arc<Vec<AtomicU8>> = Arc::new((0..N).map(|_| AtomicU8::new(0)).collect());
+    // A rendezvous: the receiver gets each oneshot just as the sender starts
+    // working on it, so the two ends race.
+    let (ship, shipped) = mpsc::sync_channel::<oneshot::Receiver<Tracked>>(0);
+
+    let receiver = thread::spawn(move || {
+        let mut rng = Rng::new(11);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut got = 0usize;
+        for mut rx in shipped {
+            let r = match rng.below(5) {
+                // Leave at once.
+                0 => None,
+                // Register a waker, then leave.
+                1 => match Pin::new(&mut rx).poll(&mut cx) {
+                    std::task::Poll::Ready(r) => r.ok(),
+                    std::task::Poll::Pending => None,
+                },
+                // Wait for the outcome.
+                2 => block_on(&mut rx).ok(),
+                // Refuse, then wait: a value sent before the close still comes.
+                3 => {
+                    rx.close();
+                    block_on(&mut rx).ok()
+                }
+                // Spin on try_recv.
+                _ => loop {
+                    match rx.try_recv() {
+                        Ok(v) => break Some(v),
+                        Err(TryRecvError::Closed) => break None,
+                        Err(TryRecvError::Empty) => thread::yield_now(),
+                    }
+                },
+            };
+            got += r.is_some() as usize;
+            drop(rx);
+        }
+        got
+    });
+
+    let mut rng = Rng::new(7);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut created = vec![false; N];
+    let (mut sent, mut refused) = (0usize, 0usize);
+    for (id, created) in created.iter_mut().enumerate() {
+        let (mut tx, rx) = oneshot::channel();
+        ship.send(rx).unwrap();
+        match rng.below(4) {
+            0 => drop(tx),
+            k => {
+                if k == 1 {
+                    let _ = tx.poll_closed(&mut cx);
+                }
+                *created = true;
+                let value = Tracked {
+                    id,
+                    drops: drops.clone(),
+                };
+                match tx.send(value) {
+                    Ok(()) => sent += 1,
+                    Err(v) => {
+                        assert_eq!(v.id, id);
+                        refused += 1;
+                    }
+                }
+            }
+        }
+    }
+    drop(ship);
+    let got = receiver.join().unwrap();
+
+    for (id, &created) in created.iter().enumerate() {
+        assert_eq!(
+            drops[id].load(Ordering::SeqCst),
+            created as u8,
+            "value {id} (created: {created}) not dropped exactly once"
+        );
+    }
+    assert!(got <= sent, "received {got} of {sent} sent");
+    assert!(
+        got > 0 && refused > 0 && sent > got,
+        "no race: {got}/{sent}/{refused}"
+    );
+}
