@@ -12,6 +12,7 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+pub mod front_door;
 pub mod sync;
 
 /// What a workload needs from a runtime.

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use corio_benches::front_door::{FRONT_DOOR_WORKLOADS, run_front_door_corio, run_front_door_tokio};
 use corio_benches::sync::{SYNC_WORKLOADS, base_name, run_sync_corio, run_sync_tokio};
 use corio_benches::{
     Corio, Rt, SCHEDULER_WORKLOADS, Sample, TIME_WORKLOADS, Tokio, run_scheduler_workload,
@@ -48,6 +49,12 @@ const GROUPS: &[Group] = &[
         run_corio: run_sync_corio,
         run_tokio: run_sync_tokio,
     },
+    Group {
+        name: "front_door",
+        workloads: FRONT_DOOR_WORKLOADS,
+        run_corio: run_front_door_corio,
+        run_tokio: run_front_door_tokio,
+    },
 ];
 
 /// The ratio (corio / tokio) each workload must stay at or below, and what is measured.
@@ -60,6 +67,7 @@ fn target(workload: &str) -> (f64, &'static str) {
         "lateness_10ms" => (1.0, "p99 lateness (median aside)"),
         "mpmc_queue" | "mpmc_channel" => (0.8, "wall time"),
         "semaphore_uncontended" => (1.0, "time per acquire/release pair"),
+        "gather_100k" => (0.7, "wall time"),
         _ => (1.0, "wall time"),
     }
 }

@@ -47,6 +47,40 @@ pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
 pub mod limit;
 pub mod net;
 
+mod gather;
+mod group;
+mod introspect;
+mod shield;
+mod wait;
+
+pub use gather::{
+    Gather, GatherSettled, GatherTuple, GatherTupleFuture, JoinAll, JoinTuple, MaybeDone,
+    TryGather, gather, gather_settled, gather_tuple, join_all, try_gather,
+};
+pub use group::{
+    ChildError, GroupClosed, GroupError, GroupHandle, GroupOutput, TaskGroup, task_group,
+};
+pub use introspect::{all_tasks, current_task};
+pub use shield::{Shield, shield};
+pub use wait::{
+    AsCompleted, AsCompletedTasks, AsCompletedTasksTimeout, AsCompletedTimeout, ReturnWhen, Wait,
+    WaitError, WaitOutput, as_completed, as_completed_tasks, try_wait, wait,
+};
+
+/// Debugging aids: the live tasks as a tree (asyncio 3.14's `print_call_graph`,
+/// by spawn parentage).
+///
+/// ```
+/// corio::run(async {
+///     let t = corio::task::Builder::new().name("idle").spawn(std::future::pending::<()>());
+///     assert!(corio::debug::dump().contains("'idle'"));
+///     t.cancel();
+/// });
+/// ```
+pub mod debug {
+    pub use crate::introspect::{dump, render};
+}
+
 /// Runs `async fn main` on a new corio runtime: `asyncio.run(main())` as an attribute.
 ///
 /// Options: `worker_threads = N`, `start_paused = true`, `debug`.
