@@ -175,3 +175,45 @@ fn shutdown_drops_pending_timers() {
     assert_eq!(handle.num_timers(), 0);
     assert!(tasks.iter().all(|t| t.is_finished()));
 }
+
+#[test]
+fn a_wake_up_in_flight_never_lets_virtual_time_jump() {
+    // Tasks set an event as they are cancelled; main waits on it under a long
+    // timeout. The event is set before the timer could matter, so no virtual
+    // time may pass: a jump would mean the runtime looked idle while main's
+    // wake-up was in flight.
+    struct SetOnDrop(Arc<corio::Event>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.set();
+        }
+    }
+    let iterations = if cfg!(debug_assertions) { 200 } else { 2000 };
+    for _ in 0..iterations {
+        let rt = paused(1);
+        let start = rt.handle().now();
+        let end = rt.block_on(async {
+            let event = Arc::new(corio::Event::new());
+            let tasks: Vec<_> = (0..3)
+                .map(|_| {
+                    let guard = SetOnDrop(event.clone());
+                    corio::spawn(async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await
+                    })
+                })
+                .collect();
+            for task in &tasks {
+                task.cancel();
+            }
+            let waited = corio::timeout(Duration::from_secs(10_000), event.wait()).await;
+            assert!(waited.is_ok());
+            corio::time::now()
+        });
+        assert_eq!(
+            end - start,
+            Duration::ZERO,
+            "virtual time jumped while a wake-up was in flight"
+        );
+    }
+}

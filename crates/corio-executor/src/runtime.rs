@@ -15,7 +15,7 @@ use crate::scheduler::{Shared, worker};
 use crate::task::cell::{self, current_task_id};
 use crate::task::{Notified, OwnedRef, Task, TaskId, TaskInfo, TaskMeta};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 
 /// A multi-threaded work-stealing runtime: worker threads, a blocking pool, and
 /// the tasks spawned on them.
@@ -223,34 +223,45 @@ impl WeakHandle {
 
 /// Wakes a thread blocked in `block_on`.
 ///
-/// `sleeping` is set while the thread sleeps with no wake-up pending; the
-/// runtime counts such threads so it knows when it is idle (for the virtual
-/// clock). A waker clears it *before* unparking, so a wake-up in flight never
-/// looks idle.
+/// `state` says whether the thread is awake, asleep with no wake-up pending,
+/// or was woken since it last looked. The runtime counts the threads asleep
+/// with no wake-up pending, so it knows when it is idle (for the virtual
+/// clock): a waker takes the thread out of that count *before* unparking it,
+/// and a thread about to sleep first checks that no wake-up came in since its
+/// last poll, so a wake-up in flight never looks idle.
 struct BlockOnWaker {
     park: CondvarPark,
-    sleeping: AtomicBool,
+    state: AtomicU8,
     shared: Arc<Shared>,
 }
 
+const AWAKE: u8 = 0;
+const SLEEPING: u8 = 1;
+const WOKEN: u8 = 2;
+
 impl BlockOnWaker {
     fn wake_up(&self) {
-        self.stop_sleeping();
+        if self.state.swap(WOKEN, SeqCst) == SLEEPING {
+            self.shared.block_on_sleeping.fetch_sub(1, SeqCst);
+        }
         self.park.unpark();
     }
 
-    fn stop_sleeping(&self) {
-        if self.sleeping.swap(false, SeqCst) {
+    /// Sleeps until woken, unless a wake-up came in since the last poll.
+    fn sleep(&self) {
+        if self
+            .state
+            .compare_exchange(AWAKE, SLEEPING, SeqCst, SeqCst)
+            .is_ok()
+        {
+            self.shared.block_on_sleeping.fetch_add(1, SeqCst);
+            self.shared.notify_if_idle();
+            self.park.park(None);
+        }
+        if self.state.swap(AWAKE, SeqCst) == SLEEPING {
+            // A spurious return: we were still counted as sleeping.
             self.shared.block_on_sleeping.fetch_sub(1, SeqCst);
         }
-    }
-
-    fn sleep(&self) {
-        self.sleeping.store(true, SeqCst);
-        self.shared.block_on_sleeping.fetch_add(1, SeqCst);
-        self.shared.notify_if_idle();
-        self.park.park(None);
-        self.stop_sleeping();
     }
 }
 
@@ -410,7 +421,7 @@ impl Handle {
         let _counted = BlockOnThread(&self.shared);
         let sleeper = Arc::new(BlockOnWaker {
             park: CondvarPark::new(),
-            sleeping: AtomicBool::new(false),
+            state: AtomicU8::new(AWAKE),
             shared: self.shared.clone(),
         });
         let waker = Waker::from(sleeper.clone());
