@@ -45,8 +45,8 @@ impl Elapsed {
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "timed out: the deadline elapsed before the future completed, \
-             and the future was cancelled (dropped)",
+            "timed out: the deadline elapsed before the operation completed \
+             (a `timeout`/`wait_for` drops its future; `as_completed` leaves the tasks running)",
         )
     }
 }

@@ -154,7 +154,7 @@ fn elapsed_is_a_helpful_error() {
     let e = Elapsed::new_for_tests();
     let text = e.to_string();
     assert!(
-        text.contains("timed out") && text.contains("cancelled"),
+        text.contains("timed out") && text.contains("deadline"),
         "{text}"
     );
     let _: &dyn std::error::Error = &e;
