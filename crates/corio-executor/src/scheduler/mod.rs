@@ -215,6 +215,9 @@ fn task_info(raw: RawTask, now: Instant) -> TaskInfo {
         parent: trailer.meta.parent,
         age: now.saturating_duration_since(trailer.meta.spawned_at),
         polls: trailer.polls.load(crate::loom::Ordering::Relaxed),
+        busy_time: std::time::Duration::from_nanos(
+            trailer.busy_nanos.load(crate::loom::Ordering::Relaxed),
+        ),
         state: TaskState::from_snapshot(raw.header().state.load()),
     }
 }

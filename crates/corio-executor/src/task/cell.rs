@@ -60,6 +60,8 @@ pub(crate) struct Trailer {
     pub(crate) meta: TaskMeta,
     /// Written only by the thread that owns the future; read by anyone.
     pub(crate) polls: AtomicU64,
+    /// Nanoseconds spent in polls, measured in debug mode only (same writer rule).
+    pub(crate) busy_nanos: AtomicU64,
 }
 
 /// A task's place in a registry shard's intrusive list.
@@ -111,6 +113,7 @@ where
             waker: UnsafeCell::new(None),
             meta,
             polls: AtomicU64::new(0),
+            busy_nanos: AtomicU64::new(0),
         },
     });
     let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
@@ -300,6 +303,12 @@ where
             CURRENT_TASK.with(|c| c.set(previous));
             if let (Some(threshold), Some(started)) = (threshold, started) {
                 let duration = started.elapsed();
+                let busy = &cell.trailer.busy_nanos;
+                let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+                busy.store(
+                    busy.load(Ordering::Relaxed).saturating_add(nanos),
+                    Ordering::Relaxed,
+                );
                 if duration >= threshold {
                     cell.scheduler.slow_poll(&super::SlowPoll {
                         id: cell.header.id,

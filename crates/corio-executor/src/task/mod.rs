@@ -235,6 +235,9 @@ pub struct TaskInfo {
     pub age: std::time::Duration,
     /// How many times the future has been polled.
     pub polls: u64,
+    /// Time spent inside the future's polls (measured in debug mode only;
+    /// zero otherwise).
+    pub busy_time: std::time::Duration,
     /// What the task is doing right now.
     pub state: TaskState,
 }
