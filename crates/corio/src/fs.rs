@@ -5,7 +5,7 @@
 //! | aiofiles / asyncio | corio | difference |
 //! | --- | --- | --- |
 //! | `async with aiofiles.open(p) as f: await f.read()` | [`read(p).await`](read), [`read_to_string(p).await`](read_to_string) | whole-file helpers, as `pathlib.Path.read_bytes` |
-//! | `async with aiofiles.open(p, 'w') as f: await f.write(s)` | [`write(p, s).await`](write) | |
+//! | `async with aiofiles.open(p, 'w') as f: await f.write(s)` | [`write(p, s).await`](fn@write) | |
 //! | `aiofiles.open(p, mode)` | [`File::open`], [`File::create`], [`OpenOptions`] | the mode is a builder, as in std; closed on drop |
 //! | `f.read(n)`, `f.write(b)`, `f.seek(o)`, `f.flush()` | [`File::read`], [`File::write`], [`File::seek`], [`File::flush`] (and `futures_io`'s `AsyncRead`/`AsyncWrite`/`AsyncSeek`) | writes are write-behind: an error can surface on the next call or on `flush` |
 //! | `async for line in f` | [`File::lines`] (a `futures_core::Stream` of `String`s) | lines come without their `\n` (or `\r\n`), as std's `lines()` |
@@ -803,7 +803,8 @@ impl File {
             let seek_std = std.clone();
             asyncify(move || (&mut &*seek_std).seek(SeekFrom::Current(back))).await?;
         }
-        Arc::try_unwrap(std).map_err(|_| io::Error::other("corio::fs::File::into_std: the file is still shared"))
+        Arc::try_unwrap(std)
+            .map_err(|_| io::Error::other("corio::fs::File::into_std: the file is still shared"))
     }
 
     /// Reads into `buf`; 0 at the end of the file.
@@ -865,8 +866,8 @@ impl File {
     pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
         let mut bytes = Vec::new();
         let n = self.read_to_end(&mut bytes).await?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         buf.push_str(&text);
         Ok(n)
     }
@@ -1163,7 +1164,11 @@ impl AsyncWrite for File {
                 State::Idle(slot) => {
                     let mut buf = slot.take().expect("an idle file has its buffer");
                     // Read-ahead moved the OS position past the caller's: go back first.
-                    let back = if buf.is_empty() { 0 } else { buf.discard_read() };
+                    let back = if buf.is_empty() {
+                        0
+                    } else {
+                        buf.discard_read()
+                    };
                     let n = buf.copy_from(src);
                     let std = this.std.clone();
                     this.spawn(move || {
@@ -1205,7 +1210,11 @@ impl AsyncWrite for File {
 }
 
 impl AsyncSeek for File {
-    fn poll_seek(self: Pin<&mut Self>, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
         loop {
             match &mut this.state {

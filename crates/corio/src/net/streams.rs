@@ -737,7 +737,11 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
         Poll::Ready(Ok(self.take(n)))
     }
 
-    fn poll_readexactly(&mut self, cx: &mut Context<'_>, n: usize) -> Poll<Result<Vec<u8>, ReadError>> {
+    fn poll_readexactly(
+        &mut self,
+        cx: &mut Context<'_>,
+        n: usize,
+    ) -> Poll<Result<Vec<u8>, ReadError>> {
         loop {
             let have = self.end - self.start;
             if have >= n {
@@ -755,7 +759,11 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
         }
     }
 
-    fn poll_readuntil(&mut self, cx: &mut Context<'_>, sep: &[u8]) -> Poll<Result<Vec<u8>, ReadError>> {
+    fn poll_readuntil(
+        &mut self,
+        cx: &mut Context<'_>,
+        sep: &[u8],
+    ) -> Poll<Result<Vec<u8>, ReadError>> {
         if sep.is_empty() {
             return Poll::Ready(Err(ReadError::Io(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -1083,7 +1091,11 @@ where
         StreamWriter::with_addrs(inner, None, None)
     }
 
-    fn with_addrs(inner: W, peer: Option<SocketAddr>, local: Option<SocketAddr>) -> StreamWriter<W> {
+    fn with_addrs(
+        inner: W,
+        peer: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+    ) -> StreamWriter<W> {
         StreamWriter {
             shared: Arc::new(WriterShared {
                 state: Mutex::new(WriterState {
@@ -1430,10 +1442,12 @@ fn not_tcp() -> io::Error {
     )
 }
 
-fn tcp_streams(stream: TcpStream) -> (StreamReader, StreamWriter) {
+/// The reader and writer of a connection; `peer` as `accept` or `connect`
+/// gave it (asking the socket fails once the peer has reset it).
+fn tcp_streams(stream: TcpStream, peer: Option<SocketAddr>) -> (StreamReader, StreamWriter) {
     // asyncio sets TCP_NODELAY on its stream transports too.
     let _ = stream.set_nodelay(true);
-    let peer = stream.peer_addr().ok();
+    let peer = peer.or_else(|| stream.peer_addr().ok());
     let local = stream.local_addr().ok();
     let (read_half, write_half) = stream.into_split();
     (
@@ -1456,9 +1470,11 @@ fn tcp_streams(stream: TcpStream) -> (StreamReader, StreamWriter) {
 /// assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
 /// # });
 /// ```
-pub async fn open_connection<A: ToSocketAddrs>(addr: A) -> io::Result<(StreamReader, StreamWriter)> {
+pub async fn open_connection<A: ToSocketAddrs>(
+    addr: A,
+) -> io::Result<(StreamReader, StreamWriter)> {
     let stream = TcpStream::connect(addr).await?;
-    Ok(tcp_streams(stream))
+    Ok(tcp_streams(stream, None))
 }
 
 /// Connects to the Unix-domain socket at `path`: asyncio's `open_unix_connection(path)`.
@@ -1481,7 +1497,10 @@ pub async fn open_connection<A: ToSocketAddrs>(addr: A) -> io::Result<(StreamRea
 /// ```
 pub async fn open_unix_connection<P: AsRef<Path>>(
     path: P,
-) -> io::Result<(StreamReader<unix::OwnedReadHalf>, StreamWriter<unix::OwnedWriteHalf>)> {
+) -> io::Result<(
+    StreamReader<unix::OwnedReadHalf>,
+    StreamWriter<unix::OwnedWriteHalf>,
+)> {
     let stream = UnixStream::connect(path).await?;
     let (read_half, write_half) = stream.into_split();
     Ok((StreamReader::new(read_half), StreamWriter::new(write_half)))
@@ -1676,7 +1695,7 @@ where
                 reported = false;
                 let connection = Connection::new(&acceptor.shared);
                 let handler = handler.clone();
-                let (reader, writer) = tcp_streams(stream);
+                let (reader, writer) = tcp_streams(stream, Some(peer));
                 drop(
                     corio_executor::task::Builder::new()
                         .name(format!("conn-{peer}"))
