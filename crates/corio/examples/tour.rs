@@ -1,6 +1,12 @@
 //! A tour of corio: what runs today, each step printed with what it showed.
 //!
 //! `cargo run --release --example tour`
+//!
+//! The later steps are the seed tutorials' stories at a tenth of their scale
+//! (1 s becomes 100 ms); each has a full-size twin in this directory
+//! (gather_jobs, breakfast, search_engines, wait_first_completed,
+//! blocking_pitfall), and tests/tests/seed_twins.rs checks them on the
+//! deterministic runtime.
 
 use std::time::{Duration, Instant};
 
@@ -22,11 +28,19 @@ fn main() {
         summary.push(producer_consumer().await);
         summary.push(semaphore_limits_concurrency().await);
         summary.push(rate_limited().await);
+        summary.push(gather_five_jobs().await);
+        summary.push(breakfast().await);
+        summary.push(search_engines().await);
+        summary.push(task_group_failure().await);
+        summary.push(wait_first_completed().await);
+        summary.push(shield_outlives_its_waiter().await);
+        summary.push(blocking_pitfall_in_debug_mode());
+        summary.push(task_dump().await);
         summary
     });
-    println!("\n{:<32} {:>10}  result", "step", "time");
+    println!("\n{:<34} {:>10}  result", "step", "time");
     for (step, elapsed, result) in &summary {
-        println!("{step:<32} {:>10}  {result}", format!("{:.1?}", elapsed));
+        println!("{step:<34} {:>10}  {result}", format!("{:.1?}", elapsed));
     }
     println!("\ntour finished in {:.1?}", started.elapsed());
 }
@@ -277,4 +291,262 @@ async fn rate_limited() -> Step {
         start.elapsed(),
         "batches at 0, 200, 400 ms".into(),
     )
+}
+
+/// asyncio: `await asyncio.gather(*[job(i) for i in range(5)])`, five jobs of 100 ms.
+async fn gather_five_jobs() -> Step {
+    let start = Instant::now();
+    let jobs = (0..5u32).map(|i| async move {
+        corio::sleep(Duration::from_millis(100)).await;
+        i
+    });
+    let done = corio::gather(jobs).await;
+    println!(
+        "five 100 ms jobs gathered: {:?} done in {:.0?}, not 500 ms",
+        done,
+        start.elapsed()
+    );
+    (
+        "gather 5 jobs of 100 ms",
+        start.elapsed(),
+        "all 5 in one job's time".into(),
+    )
+}
+
+/// The seed's breakfast: toast 2, coffee 3, eggs 7 units (a unit is 100 ms here).
+async fn breakfast() -> Step {
+    let start = Instant::now();
+    let ready = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let items = [("toast", 2u64), ("coffee", 3), ("eggs", 7)].map(|(item, units)| {
+        let ready = ready.clone();
+        async move {
+            corio::sleep(Duration::from_millis(100 * units)).await;
+            ready.lock().unwrap().push(item);
+        }
+    });
+    corio::gather(items).await; // asyncio: gather(toast(), coffee(), eggs())
+    let units = start.elapsed().as_millis() as f64 / 100.0;
+    let order = ready.lock().unwrap().join(", ");
+    println!("breakfast cooked together: {order} ready, all after {units:.1} units, not 12");
+    (
+        "breakfast (2 + 3 + 7 units)",
+        start.elapsed(),
+        format!("ready after {units:.1} units, not 12"),
+    )
+}
+
+/// asyncio: `for search in asyncio.as_completed(searches): print(await search)`.
+async fn search_engines() -> Step {
+    let start = Instant::now();
+    let searches = [("Google", 150u64), ("Bing", 200), ("DuckDuckGo", 100)].map(|(name, ms)| {
+        corio::spawn(async move {
+            corio::sleep(Duration::from_millis(ms)).await;
+            name
+        })
+    });
+    let mut order = Vec::new();
+    let mut results = corio::as_completed(searches); // asyncio: as_completed(searches)
+    while let Some(engine) = results.next().await {
+        order.push(engine.unwrap());
+    }
+    let order = order.join(", ");
+    println!("as_completed showed each search engine as it answered: {order}");
+    (
+        "as_completed (3 engines)",
+        start.elapsed(),
+        format!("order {order}"),
+    )
+}
+
+/// asyncio: `async with asyncio.TaskGroup() as tg:` where one child raises.
+async fn task_group_failure() -> Step {
+    let start = Instant::now();
+    let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    /// Counts a child whose future was dropped before it finished.
+    struct Cancelled(std::sync::Arc<std::sync::atomic::AtomicUsize>, bool);
+    impl Drop for Cancelled {
+        fn drop(&mut self) {
+            if !self.1 {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+    let group = corio::TaskGroup::new();
+    group
+        .spawn_named("bad-input", async {
+            corio::sleep(Duration::from_millis(50)).await;
+            Err("bad input".to_string())
+        })
+        .unwrap();
+    for name in ["slow-1", "slow-2"] {
+        let guard = Cancelled(cancelled.clone(), false);
+        group
+            .spawn_named(name, async move {
+                let mut guard = guard; // the whole guard lives in the child
+                corio::sleep(Duration::from_secs(1)).await;
+                guard.1 = true;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let error = group.join().await.unwrap_err(); // asyncio: the ExceptionGroup
+    let cancelled = cancelled.load(std::sync::atomic::Ordering::SeqCst);
+    let failures: Vec<_> = error.failures().collect();
+    println!(
+        "a TaskGroup child failed after 50 ms: join gave {failures:?}, and {cancelled} siblings were cancelled in {:.0?}",
+        start.elapsed()
+    );
+    (
+        "TaskGroup: a failure cancels",
+        start.elapsed(),
+        format!("{} error; {cancelled} siblings cancelled", error.len()),
+    )
+}
+
+/// asyncio: `done, pending = await asyncio.wait(tasks, return_when=FIRST_COMPLETED)`.
+async fn wait_first_completed() -> Step {
+    let start = Instant::now();
+    let tasks = [("Fast", 100u64), ("Slow", 300), ("Medium", 200)].map(|(name, ms)| {
+        corio::spawn(async move {
+            corio::sleep(Duration::from_millis(ms)).await;
+            name
+        })
+    });
+    let (done, pending) = corio::wait(tasks, corio::ReturnWhen::FirstCompleted, None)
+        .await
+        .expect("three tasks");
+    let waited = start.elapsed();
+    let still_running = pending.iter().filter(|t| !t.is_finished()).count();
+    let mut first = Vec::new();
+    for task in done {
+        first.push(task.await.unwrap());
+    }
+    for task in &pending {
+        task.cancel(); // the seed cancels the rest itself; wait never does
+    }
+    println!(
+        "wait(FIRST_COMPLETED) returned after {waited:.0?} with {first:?} done and {still_running} still running (then cancelled)"
+    );
+    (
+        "wait FIRST_COMPLETED",
+        waited,
+        format!("first {}; {still_running} pending", first.join(", ")),
+    )
+}
+
+/// asyncio: `await asyncio.wait_for(asyncio.shield(save), 0.05)` times out; `save` runs on.
+async fn shield_outlives_its_waiter() -> Step {
+    let start = Instant::now();
+    let save = corio::task::Builder::new().name("save").spawn(async {
+        corio::sleep(Duration::from_millis(200)).await;
+        "saved"
+    });
+    let mut shielded = corio::shield(save);
+    let gave_up = corio::timeout(Duration::from_millis(50), &mut shielded)
+        .await
+        .is_err();
+    let waited = start.elapsed();
+    let outcome = shielded.await.unwrap(); // the task was not cancelled
+    println!(
+        "shield: the waiter gave up after {waited:.0?} (timed out: {gave_up}), the task went on and {outcome} at {:.0?}",
+        start.elapsed()
+    );
+    (
+        "shield survives a timeout",
+        start.elapsed(),
+        format!("waiter gave up at 50 ms; task {outcome}"),
+    )
+}
+
+/// asyncio's debug mode on `time.sleep` in a coroutine, then the `to_thread` fix.
+/// A runtime of its own (debug on, one worker: asyncio's loop), on its own thread.
+fn blocking_pitfall_in_debug_mode() -> Step {
+    let start = Instant::now();
+    let (reports, bad, fixed) = std::thread::spawn(|| {
+        let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = reports.clone();
+        let rt = corio::Runtime::builder()
+            .worker_threads(1)
+            .debug(true)
+            .slow_poll_threshold(Duration::from_millis(50))
+            .on_slow_poll(move |report| sink.lock().unwrap().push(report.clone()))
+            .build()
+            .unwrap();
+        let (bad, fixed) = rt.block_on(async {
+            let run = |name: &str, blocking: bool| {
+                corio::task::Builder::new().name(name).spawn(async move {
+                    let nap = || std::thread::sleep(Duration::from_millis(100));
+                    if blocking {
+                        nap(); // the pitfall: time.sleep in a coroutine
+                    } else {
+                        corio::to_thread(nap).await; // the fix
+                    }
+                })
+            };
+            let t = Instant::now();
+            let tasks: Vec<_> = (1..=3)
+                .map(|i| run(&format!("bad_sleep-{i}"), true))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            let bad = t.elapsed();
+            let t = Instant::now();
+            let tasks: Vec<_> = (1..=3)
+                .map(|i| run(&format!("fixed_sleep-{i}"), false))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            (bad, t.elapsed())
+        });
+        let reports = reports.lock().unwrap().clone();
+        (reports, bad, fixed)
+    })
+    .join()
+    .unwrap();
+    let names: Vec<_> = reports.iter().filter_map(|r| r.name.as_deref()).collect();
+    if let Some(first) = reports.first() {
+        println!("debug mode caught the blocking call: {first}");
+    }
+    println!(
+        "3 blocking 100 ms sleeps took {bad:.0?} on one worker ({} reports: {names:?}); with to_thread, {fixed:.0?} and no report",
+        reports.len()
+    );
+    (
+        "blocking call caught, then fixed",
+        start.elapsed(),
+        format!(
+            "{} reports ({}..); to_thread {fixed:.0?}",
+            reports.len(),
+            names.first().unwrap_or(&"?")
+        ),
+    )
+}
+
+/// asyncio: `asyncio.all_tasks()` / 3.14's `print_call_graph()`: the live tasks as a tree.
+async fn task_dump() -> Step {
+    let start = Instant::now();
+    let server = corio::task::Builder::new().name("server").spawn(async {
+        let conns: Vec<_> = (1..=2)
+            .map(|i| {
+                corio::task::Builder::new()
+                    .name(format!("conn-{i}"))
+                    .spawn(std::future::pending::<()>())
+            })
+            .collect();
+        corio::yield_now().await; // let the connections start
+        let dump = corio::debug::dump(); // from inside 'server': marked "<- current"
+        for conn in &conns {
+            conn.cancel();
+        }
+        dump
+    });
+    let dump = server.await.unwrap();
+    println!("the task dump, taken by 'server':");
+    for line in dump.lines() {
+        println!("    {line}");
+    }
+    let first = dump.lines().next().unwrap_or("").to_string();
+    ("task dump (debug::dump)", start.elapsed(), first)
 }
