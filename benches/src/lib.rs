@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 pub mod front_door;
+pub mod io;
 pub mod sync;
 
 /// What a workload needs from a runtime.

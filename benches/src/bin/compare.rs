@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use corio_benches::front_door::{FRONT_DOOR_WORKLOADS, run_front_door_corio, run_front_door_tokio};
+use corio_benches::io::{IO_WORKLOADS, run_io_corio, run_io_tokio};
 use corio_benches::sync::{SYNC_WORKLOADS, base_name, run_sync_corio, run_sync_tokio};
 use corio_benches::{
     Corio, Rt, SCHEDULER_WORKLOADS, Sample, TIME_WORKLOADS, Tokio, run_scheduler_workload,
@@ -54,6 +55,12 @@ const GROUPS: &[Group] = &[
         workloads: FRONT_DOOR_WORKLOADS,
         run_corio: run_front_door_corio,
         run_tokio: run_front_door_tokio,
+    },
+    Group {
+        name: "io",
+        workloads: IO_WORKLOADS,
+        run_corio: run_io_corio,
+        run_tokio: run_io_tokio,
     },
 ];
 

@@ -36,3 +36,10 @@
 pub use corio_reactor::net::{
     TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream, tcp, udp, unix,
 };
+
+pub mod streams;
+pub use streams::{
+    DEFAULT_HIGH_WATER_MARK, DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Lines,
+    ReadError, Server, StreamReader, StreamWriter, open_connection, open_unix_connection,
+    start_server,
+};
