@@ -30,6 +30,10 @@ pub(crate) struct WorkerCtx {
     searching: Cell<bool>,
     /// True while a task of this worker is being polled: wakes then go to the LIFO slot.
     in_task: Cell<bool>,
+    /// True while this worker is in the driver (parked in it, or polling it in
+    /// passing): the tasks it wakes are queued without a wake-up each; the
+    /// worker shares them afterwards, once, if there is more than one.
+    in_driver: Cell<bool>,
 }
 
 thread_local! {
@@ -56,6 +60,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         tick: Cell::new(0),
         searching: Cell::new(false),
         in_task: Cell::new(false),
+        in_driver: Cell::new(false),
     };
     struct Reset;
     impl Drop for Reset {
@@ -77,7 +82,12 @@ impl WorkerCtx {
             self.tick.set(tick);
             if tick % config.event_interval == 0 {
                 if let Some(driver) = &self.shared.driver {
+                    self.in_driver.set(true);
                     driver.poll_events();
+                    self.in_driver.set(false);
+                    if self.local.len() > 1 {
+                        self.shared.notify_parked();
+                    }
                 }
             }
             if let Some(task) = self.next_task(tick) {
@@ -188,6 +198,8 @@ impl WorkerCtx {
         if self.shared.config.single_fifo {
             // The lone worker is awake (it is running this code): no wake-up needed.
             self.shared.injector.push(task);
+        } else if self.in_driver.get() {
+            self.local.push(task);
         } else if is_yield || !self.in_task.get() {
             self.local.push(task);
             self.shared.notify_parked();
@@ -214,7 +226,9 @@ impl WorkerCtx {
         }
         let parker = &self.shared.remotes[self.index].parker;
         loop {
+            self.in_driver.set(true);
             parker.park();
+            self.in_driver.set(false);
             if self.shared.is_shutdown() {
                 return;
             }
