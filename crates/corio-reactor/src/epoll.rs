@@ -120,12 +120,17 @@ impl Backend {
     }
 
     fn drain_eventfd(&self) {
-        // Clear the flag first: a notify racing with the drain writes again,
-        // and its edge wakes the next wait.
-        self.notified.store(false, SeqCst);
+        // Drain first, then clear the flag. The other order loses wake-ups
+        // for good: a notify between the clear and the read would have its
+        // write swallowed by the read while leaving the flag set, so every
+        // later notify would skip its write and the next wait would sleep
+        // through them. In this order a notify that lands between the read
+        // and the clear finds the flag set and skips its write, which is
+        // harmless: this thread is awake and returns from `wait` now.
         let mut count: u64 = 0;
         // SAFETY: reads at most 8 bytes into a valid `u64`; non-blocking.
         let _ = unsafe { libc::read(self.eventfd.as_raw_fd(), (&raw mut count).cast(), 8) };
+        self.notified.store(false, SeqCst);
     }
 
     /// One `epoll_wait`; the sources' `(key, readiness bits)` go into `ready`.

@@ -161,3 +161,50 @@ fn register_and_deregister_while_dispatching() {
         assert_eq!(reactor.len(), 0);
     });
 }
+
+/// Two threads notify while the parked thread drains the notification: no
+/// notification may be lost for good. (Regression: clearing the "notified"
+/// flag before draining the eventfd let a racing notify's write be swallowed
+/// with the flag left set, so every later notify skipped its write and the
+/// driver slept forever with timers pending.)
+#[test]
+fn concurrent_notifies_never_leave_the_parker_deaf() {
+    watchdog(Duration::from_secs(60), || {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let parks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let target = if cfg!(debug_assertions) {
+            50_000
+        } else {
+            300_000
+        };
+        let parker = {
+            let (reactor, parks, done) = (reactor.clone(), parks.clone(), done.clone());
+            thread::spawn(move || {
+                while !done.load(SeqCst) {
+                    reactor.park(None);
+                    parks.fetch_add(1, SeqCst);
+                }
+            })
+        };
+        // Spam notifications until the parker has drained many of them, so
+        // that some land in the middle of a drain.
+        let notifiers: Vec<_> = (0..2)
+            .map(|_| {
+                let (handle, parks) = (reactor.handle(), parks.clone());
+                thread::spawn(move || {
+                    while parks.load(SeqCst) < target {
+                        handle.notify();
+                    }
+                })
+            })
+            .collect();
+        for notifier in notifiers {
+            notifier.join().unwrap();
+        }
+        // The parker must still hear one more notification.
+        done.store(true, SeqCst);
+        reactor.notify();
+        parker.join().unwrap();
+    });
+}
