@@ -75,6 +75,19 @@ where
 /// corio's multi-threaded runtime.
 pub struct Corio(corio::Runtime);
 
+impl Corio {
+    /// The same runtime in debug mode (every poll timed, slow polls reported).
+    pub fn with_workers_debug(workers: usize) -> Corio {
+        Corio(
+            corio::Runtime::builder()
+                .worker_threads(workers)
+                .debug(true)
+                .build()
+                .unwrap(),
+        )
+    }
+}
+
 impl Rt for Corio {
     const NAME: &'static str = "corio";
     type Join<T: Send + 'static> = Expect<corio::Task<T>>;

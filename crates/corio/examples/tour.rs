@@ -36,6 +36,8 @@ fn main() {
         summary.push(shield_outlives_its_waiter().await);
         summary.push(blocking_pitfall_in_debug_mode());
         summary.push(task_dump().await);
+        summary.push(echo_server().await);
+        summary.push(files_upper_cased().await);
         summary
     });
     println!("\n{:<34} {:>10}  result", "step", "time");
@@ -549,4 +551,90 @@ async fn task_dump() -> Step {
     }
     let first = dump.lines().next().unwrap_or("").to_string();
     ("task dump (debug::dump)", start.elapsed(), first)
+}
+
+/// asyncio: `start_server(handle_echo, ...)` and 100 clients from `open_connection`.
+async fn echo_server() -> Step {
+    let start = Instant::now();
+    let server = corio::net::start_server(
+        |mut reader: corio::net::StreamReader, writer: corio::net::StreamWriter| async move {
+            while let Ok(line) = reader.readline().await {
+                if line.is_empty() {
+                    break; // EOF
+                }
+                writer.write(&line);
+                if writer.drain().await.is_err() {
+                    break;
+                }
+            }
+        },
+        "127.0.0.1:0",
+    )
+    .await
+    .expect("bind 127.0.0.1");
+    let addr = server.local_addr();
+    let clients: Vec<_> = (0..100)
+        .map(|i| {
+            corio::spawn(async move {
+                let (mut reader, writer) = corio::net::open_connection(addr).await.unwrap();
+                let mut echoed = 0;
+                for j in 0..10 {
+                    let line = format!("client {i} line {j}\n");
+                    writer.write(line.as_bytes());
+                    writer.drain().await.unwrap();
+                    let back = reader.readline().await.unwrap();
+                    assert_eq!(back, line.as_bytes());
+                    echoed += 1;
+                }
+                echoed
+            })
+        })
+        .collect();
+    let mut echoed = 0;
+    for client in clients {
+        echoed += client.await.unwrap();
+    }
+    server.close();
+    println!("an asyncio-style echo server on {addr} echoed {echoed} lines for 100 clients");
+    (
+        "echo server, 100 clients",
+        start.elapsed(),
+        format!("{echoed} lines echoed"),
+    )
+}
+
+/// asyncio + aiofiles: read three files, upper-case them, write three outputs concurrently.
+async fn files_upper_cased() -> Step {
+    let start = Instant::now();
+    let dir = std::env::temp_dir().join(format!("corio-tour-{}", std::process::id()));
+    corio::fs::create_dir_all(&dir).await.unwrap();
+    let jobs: Vec<_> = (1..=3)
+        .map(|i| {
+            let dir = dir.clone();
+            corio::spawn(async move {
+                let input = dir.join(format!("input{i}.txt"));
+                corio::fs::write(&input, format!("hello from file {i}\n"))
+                    .await
+                    .unwrap();
+                let text = corio::fs::read_to_string(&input).await.unwrap();
+                corio::fs::write(dir.join(format!("output{i}.txt")), text.to_uppercase())
+                    .await
+                    .unwrap();
+                corio::fs::read_to_string(dir.join(format!("output{i}.txt")))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    for job in jobs {
+        outputs.push(job.await.unwrap().trim().to_string());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("three files upper-cased concurrently on the blocking pool: {outputs:?}");
+    (
+        "files upper-cased (corio::fs)",
+        start.elapsed(),
+        outputs.join(" | "),
+    )
 }
