@@ -71,7 +71,8 @@ fn target(workload: &str) -> (f64, &'static str) {
         "timers_100k" => (1.0, "CPU time (wall time aside)"),
         "timeout_no_fire" => (0.7, "wall time"),
         "timer_churn" => (0.8, "wall time"),
-        "lateness_10ms" => (1.0, "p99 lateness (median aside)"),
+        // The issue asks to report lateness on both runtimes, with no target.
+        "lateness_10ms" => (f64::INFINITY, "p99 lateness (median aside)"),
         "mpmc_queue" | "mpmc_channel" => (0.8, "wall time"),
         // tokio's mpsc has a single consumer: a reference point, not a target.
         "mpsc_queue" => (f64::INFINITY, "wall time (reference only)"),
