@@ -127,3 +127,62 @@ pub fn threads_named(prefix: &str) -> usize {
         .filter(|name| name.starts_with(prefix))
         .count()
 }
+
+/// What a story printed, each line with the (virtual) time it was printed at:
+/// the tests of the seed examples compare it with asyncio's output.
+///
+/// ```
+/// let rt = corio::Runtime::builder().worker_threads(1).start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let log = corio_tests::StoryLog::new();
+///     log.print("start");
+///     corio::sleep(std::time::Duration::from_secs(2)).await;
+///     log.print("end");
+///     assert_eq!(log.time_of("end"), std::time::Duration::from_secs(2));
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct StoryLog {
+    start: std::time::Instant,
+    lines: Arc<std::sync::Mutex<Vec<(Duration, String)>>>,
+}
+
+impl StoryLog {
+    /// A log whose clock starts now; make it inside the runtime (its clock may be virtual).
+    pub fn new() -> StoryLog {
+        StoryLog {
+            start: corio::time::now(),
+            lines: Arc::default(),
+        }
+    }
+
+    /// Records a line at the current time.
+    pub fn print(&self, line: impl Into<String>) {
+        let at = self.elapsed();
+        self.lines.lock().unwrap().push((at, line.into()));
+    }
+
+    /// Time since the log was made.
+    pub fn elapsed(&self) -> Duration {
+        corio::time::now() - self.start
+    }
+
+    /// Every line so far, with its time.
+    pub fn lines(&self) -> Vec<(Duration, String)> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// The time of the one line equal to `line` (fails if there is not exactly one).
+    pub fn time_of(&self, line: &str) -> Duration {
+        let lines = self.lines();
+        let found: Vec<_> = lines.iter().filter(|(_, l)| l == line).collect();
+        assert_eq!(found.len(), 1, "{line:?} should appear once in {lines:#?}");
+        found[0].0
+    }
+}
+
+impl Default for StoryLog {
+    fn default() -> Self {
+        Self::new()
+    }
+}

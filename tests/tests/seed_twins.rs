@@ -7,10 +7,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use corio::{ReturnWhen, Runtime, TaskError};
-use corio_tests::{DropCounter, within};
+use corio_tests::{DropCounter, StoryLog, within};
 
 /// Runs `body` on the deterministic runtime (one worker, paused clock); a
 /// hang fails the test.
@@ -33,36 +33,6 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-/// What a story printed, with the virtual second it printed it at.
-#[derive(Clone)]
-struct Log {
-    start: Instant,
-    lines: Arc<Mutex<Vec<(Duration, String)>>>,
-}
-
-impl Log {
-    /// A log whose clock starts now (call it inside the runtime).
-    fn new() -> Log {
-        Log {
-            start: corio::time::now(),
-            lines: Arc::default(),
-        }
-    }
-
-    fn print(&self, line: impl Into<String>) {
-        let at = corio::time::now() - self.start;
-        self.lines.lock().unwrap().push((at, line.into()));
-    }
-
-    fn elapsed(&self) -> Duration {
-        corio::time::now() - self.start
-    }
-
-    fn lines(&self) -> Vec<(Duration, String)> {
-        self.lines.lock().unwrap().clone()
-    }
-}
-
 /// Expected lines: (virtual second, text).
 fn expect(lines: &[(f64, &str)]) -> Vec<(Duration, String)> {
     lines
@@ -73,7 +43,7 @@ fn expect(lines: &[(f64, &str)]) -> Vec<(Duration, String)> {
 
 // ----- breakfast, dinner, five jobs (tutorials 000 and 004) --------------------
 
-async fn make(log: Log, item: &'static str, minutes: u64) {
+async fn make(log: StoryLog, item: &'static str, minutes: u64) {
     corio::sleep(secs(minutes as f64)).await;
     log.print(format!("{item} ready"));
 }
@@ -83,13 +53,13 @@ const BREAKFAST: [(&str, u64); 3] = [("toast", 2), ("coffee", 3), ("eggs", 7)];
 #[test]
 fn breakfast_is_ready_after_7_units_not_12() {
     let (sequential, concurrent, lines) = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         for (item, minutes) in BREAKFAST {
             make(log.clone(), item, minutes).await;
         }
         let sequential = log.elapsed();
 
-        let log = Log::new();
+        let log = StoryLog::new();
         corio::gather(BREAKFAST.map(|(item, minutes)| make(log.clone(), item, minutes))).await;
         (sequential, log.elapsed(), log.lines())
     });
@@ -108,7 +78,7 @@ fn breakfast_is_ready_after_7_units_not_12() {
 #[test]
 fn dinner_is_ready_when_the_pasta_is() {
     let lines = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let pasta = {
             let log = log.clone();
             async move {
@@ -153,7 +123,7 @@ fn dinner_is_ready_when_the_pasta_is() {
     );
 }
 
-async fn job(log: Log, number: u32) {
+async fn job(log: StoryLog, number: u32) {
     log.print(format!("Starting job {number}"));
     corio::sleep(secs(1.0)).await;
     log.print(format!("Finishing job {number}"));
@@ -162,13 +132,13 @@ async fn job(log: Log, number: u32) {
 #[test]
 fn five_one_second_jobs_gathered_take_one_second_not_five() {
     let (one_by_one, gathered, lines) = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         for i in 0..5 {
             job(log.clone(), i).await;
         }
         let one_by_one = log.elapsed();
 
-        let log = Log::new();
+        let log = StoryLog::new();
         corio::gather((0..5).map(|i| job(log.clone(), i))).await;
         (one_by_one, log.elapsed(), log.lines())
     });
@@ -188,7 +158,7 @@ fn five_one_second_jobs_gathered_take_one_second_not_five() {
 #[test]
 fn a_created_task_starts_when_main_first_awaits_in_the_seeds_order() {
     let lines = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         // The seed's main, run as a task on the single worker like asyncio's main.
         let main = {
             let log = log.clone();
@@ -225,7 +195,7 @@ fn a_created_task_starts_when_main_first_awaits_in_the_seeds_order() {
 #[test]
 fn alice_and_bob_start_together_and_finish_in_two_seconds() {
     let (lines, results) = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let say_hello = |name: &'static str, delay: f64| {
             let log = log.clone();
             async move {
@@ -271,7 +241,7 @@ fn as_completed_yields_the_search_engines_in_the_order_they_answer() {
             urls.push(result.unwrap());
         }
 
-        let log = Log::new();
+        let log = StoryLog::new();
         let searches = [("Google", 1.5), ("Bing", 2.0), ("DuckDuckGo", 1.0)].map(|(name, d)| {
             corio::spawn(async move {
                 corio::sleep(secs(d)).await;
@@ -434,7 +404,7 @@ fn try_gather_propagates_the_first_error_and_cancels_the_sibling() {
 #[test]
 fn the_pipeline_fetches_then_processes_then_saves() {
     let lines = story(|| async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let fetch_data = async {
             log.print("Fetching data...");
             corio::sleep(secs(2.0)).await;

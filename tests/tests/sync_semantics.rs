@@ -8,10 +8,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use corio::sync::{QueueShutDown, SemaphorePermit};
 use corio::{Queue, Runtime, Semaphore};
+use corio_tests::StoryLog;
 use corio_tests::within;
 
 fn paused(workers: usize) -> Runtime {
@@ -24,40 +25,6 @@ fn paused(workers: usize) -> Runtime {
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-/// What an example would print, each line with its (virtual) time offset.
-#[derive(Clone)]
-struct Log {
-    start: Instant,
-    lines: Arc<Mutex<Vec<(Duration, String)>>>,
-}
-
-impl Log {
-    /// Must be made inside the runtime: time starts now.
-    fn new() -> Log {
-        Log {
-            start: corio::time::now(),
-            lines: Arc::default(),
-        }
-    }
-
-    fn say(&self, line: String) {
-        let at = corio::time::now() - self.start;
-        self.lines.lock().unwrap().push((at, line));
-    }
-
-    fn lines(&self) -> Vec<(Duration, String)> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    /// The offset of the one line equal to `line`.
-    fn time_of(&self, line: &str) -> Duration {
-        let lines = self.lines();
-        let found: Vec<_> = lines.iter().filter(|(_, l)| l == line).collect();
-        assert_eq!(found.len(), 1, "{line:?} should appear once in {lines:#?}");
-        found[0].0
-    }
 }
 
 /// The examples' seeded xorshift (producer_consumer.rs), byte for byte.
@@ -78,25 +45,25 @@ impl Rng {
 
 // ---- producer_consumer.rs -------------------------------------------------
 
-async fn producer(queue: Queue<String>, producer_id: u64, log: Log) {
+async fn producer(queue: Queue<String>, producer_id: u64, log: StoryLog) {
     let mut rng = Rng::new(producer_id);
     for i in 0..5 {
         corio::sleep(rng.uniform_ms(100, 500)).await;
         let item = format!("Item-{producer_id}-{i}");
         queue.put(item.clone()).await.unwrap();
-        log.say(format!("Producer {producer_id} produced: {item}"));
+        log.print(format!("Producer {producer_id} produced: {item}"));
     }
 }
 
-async fn consumer(queue: Queue<String>, consumer_id: u64, log: Log) {
+async fn consumer(queue: Queue<String>, consumer_id: u64, log: StoryLog) {
     let mut rng = Rng::new(100 + consumer_id);
     loop {
         let item = queue.get().await.unwrap();
-        log.say(format!("Consumer {consumer_id} consuming: {item}"));
+        log.print(format!("Consumer {consumer_id} consuming: {item}"));
         corio::sleep(rng.uniform_ms(200, 800)).await;
         // Not printed by the example: logged just before task_done, so the
         // test can tell whether join returned after the last one.
-        log.say(format!("done {item}"));
+        log.print(format!("done {item}"));
         queue.task_done().unwrap();
     }
 }
@@ -106,7 +73,7 @@ fn producer_consumer_handles_every_item_once_and_join_waits_for_the_last_task_do
     for workers in [1, 2] {
         let rt = paused(workers);
         let log = rt.block_on(async {
-            let log = Log::new();
+            let log = StoryLog::new();
             let queue = Queue::bounded(10);
             let producers: Vec<_> = (0..2)
                 .map(|i| corio::spawn(producer(queue.clone(), i, log.clone())))
@@ -118,7 +85,7 @@ fn producer_consumer_handles_every_item_once_and_join_waits_for_the_last_task_do
                 task.await.unwrap();
             }
             queue.join().await;
-            log.say("joined".into());
+            log.print("joined");
             assert_eq!(queue.unfinished_tasks(), 0);
             assert!(queue.empty());
             for task in &consumers {
@@ -198,7 +165,7 @@ async fn scrape_consumer(
     queue: Queue<String>,
     visited: Arc<Mutex<HashSet<String>>>,
     links: fn(&str) -> Vec<String>,
-    log: Log,
+    log: StoryLog,
 ) {
     loop {
         let url = queue.get().await.unwrap();
@@ -206,7 +173,7 @@ async fn scrape_consumer(
             queue.task_done().unwrap();
             continue;
         }
-        log.say(format!("Scraping: {url}"));
+        log.print(format!("Scraping: {url}"));
         corio::sleep(Duration::from_secs(1)).await; // fetch_url
         for new_url in links(&url) {
             if !visited.lock().unwrap().contains(&new_url) {
@@ -218,10 +185,10 @@ async fn scrape_consumer(
 }
 
 /// The example's `main` with the given start URLs and link extractor.
-fn scrape(workers: usize, start_urls: &[&str], links: fn(&str) -> Vec<String>) -> Log {
+fn scrape(workers: usize, start_urls: &[&str], links: fn(&str) -> Vec<String>) -> StoryLog {
     let rt = paused(workers);
     rt.block_on(async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let queue = Queue::new();
         let visited = Arc::new(Mutex::new(HashSet::new()));
         for url in start_urls {
@@ -237,7 +204,7 @@ fn scrape(workers: usize, start_urls: &[&str], links: fn(&str) -> Vec<String>) -
         for task in &consumers {
             task.cancel();
         }
-        log.say(format!(
+        log.print(format!(
             "Scraped {} unique URLs",
             visited.lock().unwrap().len()
         ));
@@ -297,10 +264,10 @@ fn url_scraper_visits_each_url_once_when_links_and_duplicates_come_back() {
 // ---- semaphore_api_calls.rs ----------------------------------------------
 
 /// Runs the example; returns the log and the most calls seen inside the semaphore at once.
-fn api_calls(workers: usize) -> (Log, usize) {
+fn api_calls(workers: usize) -> (StoryLog, usize) {
     let rt = paused(workers);
     rt.block_on(async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let semaphore = Arc::new(Semaphore::new(3));
         let inside = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
         let tasks: Vec<_> = (0..10)
@@ -310,9 +277,9 @@ fn api_calls(workers: usize) -> (Log, usize) {
                     let _permit = semaphore.acquire().await.unwrap();
                     let now = inside.0.fetch_add(1, Ordering::SeqCst) + 1;
                     inside.1.fetch_max(now, Ordering::SeqCst);
-                    log.say(format!("API call {api_id} started"));
+                    log.print(format!("API call {api_id} started"));
                     corio::sleep(Duration::from_secs(1)).await;
-                    log.say(format!("API call {api_id} completed"));
+                    log.print(format!("API call {api_id} completed"));
                     inside.0.fetch_sub(1, Ordering::SeqCst);
                     format!("Result {api_id}")
                 })
@@ -323,8 +290,8 @@ fn api_calls(workers: usize) -> (Log, usize) {
             results.push(task.await.unwrap());
         }
         assert_eq!(results[7], "Result 7");
-        let elapsed = (corio::time::now() - log.start).as_secs_f64();
-        log.say(format!(
+        let elapsed = log.elapsed().as_secs_f64();
+        log.print(format!(
             "Completed {} API calls in {elapsed:.2} seconds",
             results.len()
         ));
@@ -398,10 +365,10 @@ impl RateLimiter {
     }
 }
 
-fn rate_limited(workers: usize) -> Log {
+fn rate_limited(workers: usize) -> StoryLog {
     let rt = paused(workers);
     rt.block_on(async {
-        let log = Log::new();
+        let log = StoryLog::new();
         let limiter = Arc::new(RateLimiter {
             semaphore: Semaphore::new(5),
             window: corio::limit::RateLimiter::new(5, Duration::from_secs(2)),
@@ -411,8 +378,8 @@ fn rate_limited(workers: usize) -> Log {
                 let (limiter, log) = (limiter.clone(), log.clone());
                 corio::spawn(async move {
                     let _permit = limiter.acquire().await;
-                    let at = (corio::time::now() - log.start).as_secs_f64();
-                    log.say(format!("Fetching item {item_id} at +{at:.2} s"));
+                    let at = log.elapsed().as_secs_f64();
+                    log.print(format!("Fetching item {item_id} at +{at:.2} s"));
                     corio::sleep(Duration::from_millis(500)).await;
                     format!("Item {item_id}")
                 })
@@ -422,7 +389,7 @@ fn rate_limited(workers: usize) -> Log {
         for task in tasks {
             results.push(task.await.unwrap());
         }
-        log.say(format!("Completed {} requests", results.len()));
+        log.print(format!("Completed {} requests", results.len()));
         assert_eq!(limiter.semaphore.available_permits(), 5);
         log
     })
