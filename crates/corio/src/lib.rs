@@ -129,13 +129,13 @@ pub use corio_macros::test;
 ///
 /// | asyncio | corio |
 /// | --- | --- |
-/// | `asyncio.Lock()`, `async with lock:` | [`Lock`](sync::Lock), `let guard = lock.lock().await;` |
-/// | `asyncio.Event()` | [`Event`](sync::Event): `set`, `clear`, `is_set`, `wait().await` |
-/// | `asyncio.Condition()` | [`Condition`](sync::Condition): `wait(guard)`, `wait_for`, `notify(n)`, `notify_all` |
-/// | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`](sync::Semaphore), [`BoundedSemaphore`](sync::BoundedSemaphore) |
-/// | `asyncio.Barrier(n)` | [`Barrier`](sync::Barrier) |
+/// | `asyncio.Lock()`, `async with lock:` | [`Lock`], `let guard = lock.lock().await;` |
+/// | `asyncio.Event()` | [`Event`]: `set`, `clear`, `is_set`, `wait().await` |
+/// | `asyncio.Condition()` | [`Condition`]: `wait(guard)`, `wait_for`, `notify(n)`, `notify_all` |
+/// | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`] |
+/// | `asyncio.Barrier(n)` | [`Barrier`] |
 /// | `asyncio.Queue()`, `Queue(maxsize=n)` | [`Queue::new()`](sync::Queue), `Queue::bounded(n)` |
-/// | `PriorityQueue`, `LifoQueue` | [`PriorityQueue`](sync::PriorityQueue), [`LifoQueue`](sync::LifoQueue) |
+/// | `PriorityQueue`, `LifoQueue` | [`PriorityQueue`], [`LifoQueue`] |
 /// | memory channels (Trio/AnyIO) | [`channel`](sync::channel), [`unbounded_channel`](sync::unbounded_channel), [`oneshot`](sync::oneshot) |
 ///
 /// # Example

@@ -8,7 +8,7 @@
 //! * `id`: [`TaskId`] and where ids come from.
 //!
 //! References: a task is freed when its reference count reaches zero. The
-//! references are the queued [`Notified`], every `Waker`, the runtime's
+//! references are the queued `Notified`, every `Waker`, the runtime's
 //! registry entry and the `Task<T>` handle.
 
 pub(crate) mod cell;
