@@ -123,8 +123,17 @@ impl<T: Ord> Storage<T> for Priority<T> {
     }
 }
 
+/// The fields an uncontended `put` or `get` touches come first (`repr(C)`),
+/// so that with the lock word they share one cache line (see [`Core`]); the
+/// waiter lists are only read when the invariants below say someone may wait:
+///
+/// * getters wait only while the storage is empty;
+/// * putters wait only while the queue is [`full`](State::full).
+#[repr(C)]
 struct State<T, S> {
     store: S,
+    /// Slots reserved for granted putters that have not resumed yet.
+    reserved: usize,
     /// Items put and not yet marked done with `task_done`.
     unfinished: usize,
     shutdown: bool,
@@ -134,15 +143,20 @@ struct State<T, S> {
     /// Granted `true` with a slot reserved for it, `false` when the queue
     /// shut down. The item stays in the put future.
     putters: WaitList<(), bool>,
-    /// Slots reserved for granted putters that have not resumed yet.
-    reserved: usize,
     joiners: WaitList<(), ()>,
 }
 
+/// The shared part of a queue or channel.
+///
+/// Aligned to a cache line, lock word first, so that the lock word and the
+/// hot fields of [`State`] share one line and nothing else allocated next to
+/// the queue does: under contention an operation moves that one line between
+/// cores rather than several.
+#[repr(C, align(64))]
 pub(crate) struct Core<T, S> {
+    state: Mutex<State<T, S>>,
     /// 0 means unbounded.
     maxsize: usize,
-    state: Mutex<State<T, S>>,
 }
 
 impl<T, S: Storage<T>> State<T, S> {
@@ -151,9 +165,24 @@ impl<T, S: Storage<T>> State<T, S> {
         maxsize > 0 && self.store.len() + self.reserved >= maxsize
     }
 
+    /// Whether an item can go straight into storage with nobody waiting:
+    /// stored items mean no getter waits, room means no putter waits.
+    fn can_store(&self, maxsize: usize) -> bool {
+        let ok = !self.store.is_empty() && !self.full(maxsize);
+        debug_assert!(!ok || self.getters.queued() + self.putters.queued() == 0);
+        ok
+    }
+
     /// Accepts `item` if possible: to a waiting getter, else into storage.
     fn offer(&mut self, maxsize: usize, item: T, wakers: &mut WakeList) -> Result<(), T> {
-        if let Some(key) = self.getters.front() {
+        // Getters only wait while the storage is empty.
+        debug_assert!(self.store.is_empty() || self.getters.queued() == 0);
+        let key = if self.store.is_empty() {
+            self.getters.front()
+        } else {
+            None
+        };
+        if let Some(key) = key {
             wakers.push(self.getters.grant(key, Ok(item)));
         } else if !self.full(maxsize) {
             self.store.push(item);
@@ -166,8 +195,14 @@ impl<T, S: Storage<T>> State<T, S> {
 
     /// Takes the next item and refills from the first waiting putter.
     fn take(&mut self, maxsize: usize, wakers: &mut WakeList) -> Option<T> {
+        // Putters only wait while the queue is full.
+        let was_full = self.full(maxsize);
         let item = self.store.pop()?;
-        self.admit_putters(maxsize, wakers);
+        if was_full {
+            self.admit_putters(maxsize, wakers);
+        } else {
+            debug_assert_eq!(self.putters.queued(), 0);
+        }
         Some(item)
     }
 
@@ -233,12 +268,12 @@ impl<T, S: Storage<T>> Core<T, S> {
             maxsize,
             state: Mutex::new(State {
                 store: S::default(),
+                reserved: 0,
                 unfinished: 0,
                 shutdown: false,
                 immediate: false,
                 getters: WaitList::new(),
                 putters: WaitList::new(),
-                reserved: 0,
                 joiners: WaitList::new(),
             }),
         }
@@ -282,6 +317,11 @@ impl<T, S: Storage<T>> Core<T, S> {
                 let item = st.item.take().expect("put future polled after completion");
                 if s.shutdown {
                     Err(QueueShutDown(item))
+                } else if s.can_store(self.maxsize) {
+                    // The common case, without looking at the waiter lists.
+                    s.store.push(item);
+                    s.unfinished += 1;
+                    Ok(())
                 } else if s.putters.queued() > 0 {
                     // Others wait for room first: no barging.
                     st.item = Some(item);
@@ -312,6 +352,12 @@ impl<T, S: Storage<T>> Core<T, S> {
                     // Its slot was reserved: store it even if a redelivered
                     // item (see `redeliver`) took the room meanwhile.
                     s.offer(0, item, &mut wakers).ok();
+                    if reserved {
+                        // If a waiting getter took the item instead, the
+                        // reserved slot is free again: it goes to the next
+                        // putter (putters only wait while the queue is full).
+                        s.admit_putters(self.maxsize, &mut wakers);
+                    }
                     Ok(())
                 }
             }
@@ -971,5 +1017,49 @@ impl<T, S: Storage<T>> Drop for Join<'_, T, S> {
 impl<T, S: Storage<T>> fmt::Debug for Join<'_, T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Join").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn poll<F: Future + Unpin>(f: &mut F, c: &Arc<Count>) -> Poll<F::Output> {
+        let waker = Waker::from(c.clone());
+        Pin::new(f).poll(&mut Context::from_waker(&waker))
+    }
+
+    /// A woken putter whose reserved slot goes to a waiting getter frees that
+    /// slot: the next putter in line must be let in, or it waits forever.
+    #[test]
+    fn reserved_put_handed_to_a_getter_admits_the_next_putter() {
+        let q = Queue::bounded(1);
+        q.put_nowait(0).unwrap();
+        let (c1, c2, cg) = (Arc::default(), Arc::default(), Arc::default());
+        let mut p1 = q.put(1);
+        let mut p2 = q.put(2);
+        assert!(poll(&mut p1, &c1).is_pending());
+        assert!(poll(&mut p2, &c2).is_pending());
+        assert_eq!(q.get_nowait(), Ok(0)); // the slot is reserved for p1
+        let mut g = q.get();
+        assert!(poll(&mut g, &cg).is_pending());
+        // p1 resumes and hands its item straight to the waiting getter.
+        assert_eq!(poll(&mut p1, &c1), Poll::Ready(Ok(())));
+        assert_eq!(poll(&mut g, &cg), Poll::Ready(Ok(1)));
+        assert_eq!(c2.0.load(Ordering::SeqCst), 1, "p2 must be let in");
+        assert_eq!(poll(&mut p2, &c2), Poll::Ready(Ok(())));
+        assert_eq!(q.get_nowait(), Ok(2));
+        drop((p1, p2, g));
+        assert_eq!(q.waiters(), 0);
     }
 }

@@ -197,6 +197,7 @@ pub(crate) struct WakeList {
 }
 
 impl WakeList {
+    #[inline]
     pub(crate) fn new() -> Self {
         WakeList {
             first: None,
@@ -204,6 +205,7 @@ impl WakeList {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         if let Some(w) = waker {
             if self.first.is_none() {
@@ -215,10 +217,22 @@ impl WakeList {
     }
 
     /// Wakes everything collected. Call with no lock held.
+    ///
+    /// Inlined down to one test when nothing was collected (the common
+    /// case: an operation that found nobody waiting).
+    #[inline]
     pub(crate) fn wake_all(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
+            // `rest` only fills once `first` is taken.
+            if !self.rest.is_empty() {
+                self.wake_rest();
+            }
         }
+    }
+
+    #[cold]
+    fn wake_rest(&mut self) {
         for w in self.rest.drain(..) {
             w.wake();
         }
@@ -226,6 +240,7 @@ impl WakeList {
 }
 
 impl Drop for WakeList {
+    #[inline]
     fn drop(&mut self) {
         self.wake_all();
     }
