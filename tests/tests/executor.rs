@@ -437,3 +437,20 @@ fn a_zero_worker_runtime_is_refused_with_a_clear_error() {
     let err = Runtime::builder().worker_threads(0).build().unwrap_err();
     assert!(err.to_string().contains("at least one worker"));
 }
+
+#[test]
+fn a_blocking_closure_panic_nobody_awaits_goes_to_the_runtime_hook() {
+    let (tx, reports) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    let rt = Runtime::builder()
+        .worker_threads(1)
+        .on_unhandled_panic(move |err| tx.lock().unwrap().send(err.to_string()).unwrap())
+        .build()
+        .unwrap();
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    drop(rt.spawn_blocking(|| panic!("lost in the pool")));
+    let report = reports.recv_timeout(Duration::from_secs(10)).unwrap();
+    std::panic::set_hook(previous_hook);
+    assert!(report.contains("lost in the pool"), "{report}");
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
 use crate::runtime::Handle;
-use crate::task::{Notified, OwnedRef, RawTask, Schedule};
+use crate::task::{Notified, OwnedRef, RawTask, Schedule, TaskError};
 
 pub(crate) struct BlockingPool {
     inner: Arc<Inner>,
@@ -128,17 +128,9 @@ impl BlockingPool {
         for task in queued {
             crate::task::cell::notified_into_owned(task).shutdown();
         }
+        // No thread can start after this point (`submit` checks `shutdown`
+        // under the lock), so these are all of them.
         for thread in threads {
-            let _ = thread.join();
-        }
-        // Threads spawned while we joined (none should be: shutdown is set) are joined too.
-        let late: Vec<JoinHandle<()>> = {
-            let mut state = self.inner.state.lock();
-            let mut late: Vec<_> = state.live.drain().map(|(_, t)| t).collect();
-            late.append(&mut state.retired);
-            late
-        };
-        for thread in late {
             let _ = thread.join();
         }
         self.inner.handle.lock().take();
@@ -264,5 +256,14 @@ impl Schedule for Arc<Inner> {
 
     fn release(&self, _task: RawTask) -> Option<OwnedRef> {
         None
+    }
+
+    fn unhandled_panic(&self, error: &TaskError) {
+        // Reported where the runtime reports its tasks' panics.
+        let handle = self.handle.lock().clone();
+        match handle {
+            Some(handle) => handle.shared.unhandled_panic(error),
+            None => crate::scheduler::report_to_stderr(error),
+        }
     }
 }

@@ -222,6 +222,11 @@ fn task_info(raw: RawTask, now: Instant) -> TaskInfo {
     }
 }
 
+/// The default report of a panic nobody awaited.
+pub(crate) fn report_to_stderr(error: &TaskError) {
+    eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
+}
+
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
         worker::with_current(self, |local| match local {
@@ -255,9 +260,7 @@ impl Schedule for Arc<Shared> {
     fn unhandled_panic(&self, error: &TaskError) {
         match &self.config.on_unhandled_panic {
             Some(report) => report(error),
-            None => eprintln!(
-                "corio: {error} (nobody awaited this task, so the panic is reported here)"
-            ),
+            None => report_to_stderr(error),
         }
     }
 }

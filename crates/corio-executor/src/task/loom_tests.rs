@@ -28,6 +28,7 @@ impl Schedule for Mock {
     fn release(&self, _task: RawTask) -> Option<OwnedRef> {
         None
     }
+    fn unhandled_panic(&self, _error: &super::TaskError) {}
 }
 
 impl Mock {

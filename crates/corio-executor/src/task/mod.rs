@@ -45,9 +45,7 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: RawTask) -> Option<OwnedRef>;
 
     /// A task that nobody will join panicked; report it once.
-    fn unhandled_panic(&self, error: &TaskError) {
-        eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
-    }
+    fn unhandled_panic(&self, error: &TaskError);
 
     /// Debug mode: polls longer than this are reported (`None`: not measured).
     fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
