@@ -87,6 +87,8 @@ struct Args {
     write: bool,
     group: Option<String>,
     only: Option<String>,
+    /// Run one runtime only (for `perf`/`strace`/`valgrind` of one side).
+    side: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -95,6 +97,7 @@ fn parse_args() -> Args {
         write: false,
         group: None,
         only: None,
+        side: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -103,13 +106,40 @@ fn parse_args() -> Args {
             "--write" => args.write = true,
             "--group" => args.group = it.next(),
             "--only" => args.only = it.next(),
+            "--side" => args.side = it.next(),
             "--bench" => {} // passed by `cargo bench`; ignored
             other => {
-                panic!("unknown argument {other}; use --rounds N, --write, --group G, --only NAME")
+                panic!(
+                    "unknown argument {other}; use --rounds N, --write, --group G, --only NAME, --side corio|tokio"
+                )
             }
         }
     }
     args
+}
+
+/// `--side`: runs `workload` on one runtime only, `--rounds` times, and
+/// prints the median; nothing is compared or written. For profilers and
+/// syscall counters that must see one runtime alone.
+fn profile_one_side(
+    args: &Args,
+    side: &str,
+    group: &Group,
+    workload: &str,
+    corio: &Corio,
+    tokio: &Tokio,
+) {
+    let mut samples: Vec<Sample> = (0..args.rounds)
+        .map(|_| match side {
+            "corio" => (group.run_corio)(corio, workload),
+            "tokio" => (group.run_tokio)(tokio, workload),
+            other => panic!("unknown side {other}; use --side corio or --side tokio"),
+        })
+        .collect();
+    eprintln!(
+        "{workload:>18}: {side} {}",
+        fmt_sample(median(&mut samples))
+    );
 }
 
 fn median(samples: &mut [Sample]) -> Sample {
@@ -151,6 +181,10 @@ fn main() {
                 .as_deref()
                 .is_some_and(|only| only != workload && only != base_name(workload))
             {
+                continue;
+            }
+            if let Some(side) = args.side.as_deref() {
+                profile_one_side(&args, side, group, workload, &corio, &tokio);
                 continue;
             }
             (group.run_corio)(&corio, workload);
@@ -203,7 +237,10 @@ fn main() {
             write_into_benchmarks_md(&begin, &end, &table);
         }
     }
-    if args.group.as_deref().is_none_or(|g| g == "debug_cost") && args.only.is_none() {
+    if args.group.as_deref().is_none_or(|g| g == "debug_cost")
+        && args.only.is_none()
+        && args.side.is_none()
+    {
         debug_cost(&args, &corio);
     }
 }

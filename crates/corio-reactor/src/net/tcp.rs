@@ -318,19 +318,21 @@ impl TcpStream {
         Ok(stream)
     }
 
-    /// Completes a non-blocking connect: writable, then `SO_ERROR`, then a
-    /// peer address (a fresh source starts optimistically writable, so an
-    /// unconnected socket clears the bit and waits for the real edge).
+    /// Completes a non-blocking connect: writable, then a peer address, and
+    /// only when there is none, `SO_ERROR` (so a connect that has already
+    /// completed, as on loopback, costs one syscall here). A fresh source
+    /// starts optimistically writable, so a socket still connecting clears
+    /// the bit and waits for the real edge.
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             let event = ready!(self.io.poll_ready(Direction::Write, cx))?;
             let socket = self.io.get_ref();
-            if let Some(e) = socket.take_error()? {
-                return Poll::Ready(Err(e));
-            }
             match socket.peer_addr() {
                 Ok(_) => return Poll::Ready(Ok(())),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    if let Some(e) = socket.take_error()? {
+                        return Poll::Ready(Err(e));
+                    }
                     self.io.source().clear_readiness(event);
                 }
                 Err(e) => return Poll::Ready(Err(e)),
