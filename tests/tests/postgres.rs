@@ -11,6 +11,7 @@
 //! process exits), and otherwise skip with a note naming the script. With
 //! `CORIO_REQUIRE_PG=1` a missing server fails the tests.
 
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -94,22 +95,24 @@ fn server() -> Option<Config> {
             "CORIO_REQUIRE_PG=1 but CORIO_PG_URL is unset: start a server with \
              `eval \"$(bash .ci/postgres.sh start)\"` (it installs PostgreSQL if needed)"
         );
-        start_own_server()
-    });
-    match url {
-        Some(url) => Some(
-            url.parse()
-                .unwrap_or_else(|e| panic!("CORIO_PG_URL={url:?} is not a connection string: {e}")),
-        ),
-        None => {
-            eprintln!(
-                "skipped: no PostgreSQL server (CORIO_PG_URL is unset and the server binaries are \
-                 missing); `bash .ci/postgres.sh install` installs them, \
+        let url = start_own_server();
+        if url.is_none() {
+            // Straight to the process's stderr, past the test harness's
+            // capture, and once: every test of this file skips.
+            let _ = writeln!(
+                std::io::stderr(),
+                "tests/tests/postgres.rs skipped: no PostgreSQL server (CORIO_PG_URL is unset and \
+                 the server binaries are missing); `bash .ci/postgres.sh install` installs them, \
                  `eval \"$(bash .ci/postgres.sh start)\"` starts one"
             );
-            None
         }
-    }
+        url
+    });
+    let url = url.as_ref()?;
+    Some(
+        url.parse()
+            .unwrap_or_else(|e| panic!("CORIO_PG_URL={url:?} is not a connection string: {e}")),
+    )
 }
 
 /// Connects over corio's `TcpStream` and spawns the connection future as a
