@@ -193,9 +193,19 @@ impl DriverSlot {
     /// Polls the driver for events without blocking, unless another thread is in it.
     pub(crate) fn poll_events(&self) {
         if self.try_lock() {
-            self.driver.park(Some(Duration::ZERO));
+            self.park_driver(Some(Duration::ZERO));
             self.unlock();
         }
+    }
+
+    /// Parks in the driver, containing a panic that comes out of it: a waker
+    /// the driver called panicked (a foreign executor's or a hand-written
+    /// combinator's; the driver woke every other waker first). No task called
+    /// that waker, so the process's panic hook, which already ran, is where it
+    /// is reported; the worker and the driver slot carry on.
+    fn park_driver(&self, timeout: Option<Duration>) {
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.driver.park(timeout)));
     }
 
     pub(crate) fn unpark(&self) {
@@ -236,7 +246,7 @@ impl Parker {
                     .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
                     .is_ok()
                 {
-                    slot.driver.park(None);
+                    slot.park_driver(None);
                 }
                 // Leave the driver, consuming any unpark that arrived meanwhile.
                 self.own.state.store(EMPTY, SeqCst);
