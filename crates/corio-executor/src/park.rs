@@ -233,11 +233,13 @@ impl Parker {
     }
 
     /// Blocks until unparked (or a driver event, or a spurious wake-up).
-    pub(crate) fn park(&self) {
+    /// In the driver, also returns after `watch`; returns whether it was in
+    /// the driver (only that worker watches: the others sleep until unparked).
+    pub(crate) fn park(&self, watch: Option<Duration>) -> bool {
         if let Some(slot) = &self.driver {
             if self.own.state.load(SeqCst) == NOTIFIED {
                 self.own.state.store(EMPTY, SeqCst);
-                return;
+                return false;
             }
             if slot.try_lock() {
                 if self
@@ -246,15 +248,16 @@ impl Parker {
                     .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
                     .is_ok()
                 {
-                    slot.park_driver(None);
+                    slot.park_driver(watch);
                 }
                 // Leave the driver, consuming any unpark that arrived meanwhile.
                 self.own.state.store(EMPTY, SeqCst);
                 slot.unlock();
-                return;
+                return true;
             }
         }
         self.own.park(None);
+        false
     }
 
     pub(crate) fn unpark(&self) {
@@ -326,7 +329,7 @@ mod loom_tests {
             let parker = Arc::new(Parker::new(Some(slot)));
             let unparker = parker.clone();
             let t = loom::thread::spawn(move || unparker.unpark());
-            parker.park();
+            parker.park(None);
             t.join().unwrap();
         });
     }
