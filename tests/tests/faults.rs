@@ -330,7 +330,13 @@ fn a_panicking_waker_during_put_loses_no_item_and_no_getter() {
             queue.put_nowait(8).unwrap();
             let mut got = Vec::new();
             for getter in getters {
-                got.push(corio::timeout(LIMIT, getter).await.unwrap().unwrap().unwrap());
+                got.push(
+                    corio::timeout(LIMIT, getter)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .unwrap(),
+                );
             }
             got.sort();
             assert_eq!(got, [7, 8]);
@@ -349,7 +355,9 @@ fn a_panicking_waker_during_put_loses_no_item_and_no_getter() {
                 async move { queue.shutdown(false) }
             });
             assert!(closer.await.unwrap_err().is_panic());
-            let late = corio::timeout(LIMIT, late).await.expect("woken by the shutdown");
+            let late = corio::timeout(LIMIT, late)
+                .await
+                .expect("woken by the shutdown");
             assert!(late.unwrap().is_err(), "a shut-down queue refuses the get");
             drop(foreign);
             assert_eq!(queue.waiters(), 0);
@@ -382,7 +390,9 @@ fn a_panicking_waker_called_by_the_driver_does_not_stop_timers_io_or_workers() {
                 other.recv_from(&mut buf).await.map(|(n, _)| n)
             });
             let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-            sender.send_to(b"bad", socket.local_addr().unwrap()).unwrap();
+            sender
+                .send_to(b"bad", socket.local_addr().unwrap())
+                .unwrap();
             sender.send_to(b"good", other_addr).unwrap();
 
             for sleeper in sleepers {
@@ -509,7 +519,10 @@ fn a_worker_blocked_for_2s_holds_back_neither_its_queued_tasks_nor_timers_nor_io
                 seen.push(name);
             }
             seen.sort();
-            assert_eq!(seen, ["io", "lifo", "queued-1", "queued-2", "spawned", "timer"]);
+            assert_eq!(
+                seen,
+                ["io", "lifo", "queued-1", "queued-2", "spawned", "timer"]
+            );
             assert!(!hog.is_finished(), "all of that happened during the hog");
             hog.await.unwrap();
         });
