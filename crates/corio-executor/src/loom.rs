@@ -9,7 +9,9 @@
 
 #[cfg(not(loom))]
 pub(crate) mod imp {
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+    pub(crate) use std::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
+    };
 
     pub(crate) use crossbeam_deque::{Injector, Stealer, Worker};
 
@@ -53,7 +55,9 @@ pub(crate) mod imp {
 #[cfg(loom)]
 pub(crate) mod imp {
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+    pub(crate) use loom::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
+    };
 
     pub(crate) use loom::cell::UnsafeCell;
 

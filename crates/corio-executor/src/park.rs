@@ -193,9 +193,19 @@ impl DriverSlot {
     /// Polls the driver for events without blocking, unless another thread is in it.
     pub(crate) fn poll_events(&self) {
         if self.try_lock() {
-            self.driver.park(Some(Duration::ZERO));
+            self.park_driver(Some(Duration::ZERO));
             self.unlock();
         }
+    }
+
+    /// Parks in the driver, containing a panic that comes out of it: a waker
+    /// the driver called panicked (a foreign executor's or a hand-written
+    /// combinator's; the driver woke every other waker first). No task called
+    /// that waker, so the process's panic hook, which already ran, is where it
+    /// is reported; the worker and the driver slot carry on.
+    fn park_driver(&self, timeout: Option<Duration>) {
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.driver.park(timeout)));
     }
 
     pub(crate) fn unpark(&self) {
@@ -223,11 +233,13 @@ impl Parker {
     }
 
     /// Blocks until unparked (or a driver event, or a spurious wake-up).
-    pub(crate) fn park(&self) {
+    /// In the driver, also returns after `watch`; returns whether it was in
+    /// the driver (only that worker watches: the others sleep until unparked).
+    pub(crate) fn park(&self, watch: Option<Duration>) -> bool {
         if let Some(slot) = &self.driver {
             if self.own.state.load(SeqCst) == NOTIFIED {
                 self.own.state.store(EMPTY, SeqCst);
-                return;
+                return false;
             }
             if slot.try_lock() {
                 if self
@@ -236,15 +248,16 @@ impl Parker {
                     .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
                     .is_ok()
                 {
-                    slot.driver.park(None);
+                    slot.park_driver(watch);
                 }
                 // Leave the driver, consuming any unpark that arrived meanwhile.
                 self.own.state.store(EMPTY, SeqCst);
                 slot.unlock();
-                return;
+                return true;
             }
         }
         self.own.park(None);
+        false
     }
 
     pub(crate) fn unpark(&self) {
@@ -316,7 +329,7 @@ mod loom_tests {
             let parker = Arc::new(Parker::new(Some(slot)));
             let unparker = parker.clone();
             let t = loom::thread::spawn(move || unparker.unpark());
-            parker.park();
+            parker.park(None);
             t.join().unwrap();
         });
     }

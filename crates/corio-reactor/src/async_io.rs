@@ -11,6 +11,16 @@ use crate::loom::Arc;
 use crate::reactor::ReactorHandle;
 use crate::source::{Direction, Source};
 
+/// Flags of every send on a stream socket: no `SIGPIPE` where the platform
+/// has the flag (elsewhere, like std, rely on the signal being ignored).
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+const SEND_FLAGS: libc::c_int = 0;
+
+/// At most this many buffers per `sendmsg` (Linux's `IOV_MAX`; more is `EMSGSIZE`).
+const MAX_IOVECS: usize = 1024;
+
 /// An I/O object registered with a reactor, as in `async-io`.
 ///
 /// Wraps anything that has an fd (a socket, a pipe, a tty...), puts it in
@@ -354,17 +364,32 @@ where
         })
     }
 
+    /// Writes `buf`. `stream` is true only for the net types' stream sockets
+    /// (TCP, Unix), which are written with `send(MSG_NOSIGNAL)`: a write to a
+    /// peer that reset the connection is an `EPIPE` error, never a `SIGPIPE`
+    /// that kills a process which did not ignore it.
     pub(crate) fn poll_write_buf(
         &self,
         cx: &mut Context<'_>,
         stream: bool,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if stream {
+            let fd = self.source.raw_fd();
+            return self.poll_transfer(Direction::Write, cx, true, buf.len(), |_| {
+                // SAFETY: `buf` is valid for reads of `buf.len()` bytes, and
+                // `fd` is open: it closes only after `self` is dropped.
+                let n = unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), SEND_FLAGS) };
+                usize::try_from(n).map_err(|_| io::Error::last_os_error())
+            });
+        }
         self.poll_transfer(Direction::Write, cx, stream, buf.len(), |mut io| {
             io.write(buf)
         })
     }
 
+    /// Writes `bufs`; stream sockets use `sendmsg(MSG_NOSIGNAL)` (std's
+    /// `write_vectored` is a `writev`, which raises `SIGPIPE`).
     pub(crate) fn poll_write_vectored_bufs(
         &self,
         cx: &mut Context<'_>,
@@ -372,6 +397,21 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let len = bufs.iter().map(|b| b.len()).sum();
+        if stream {
+            let fd = self.source.raw_fd();
+            return self.poll_transfer(Direction::Write, cx, true, len, |_| {
+                // SAFETY: an all-zero `msghdr` is valid (no name, no control data).
+                let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+                // `IoSlice` is ABI-compatible with `iovec` on Unix (std guarantees it);
+                // the kernel only reads the buffers.
+                msg.msg_iov = bufs.as_ptr().cast_mut().cast();
+                msg.msg_iovlen = bufs.len().min(MAX_IOVECS) as _;
+                // SAFETY: `msg` points to `msg_iovlen` valid iovecs whose buffers
+                // outlive the call, and `fd` is open (see `poll_write_buf`).
+                let n = unsafe { libc::sendmsg(fd, &msg, SEND_FLAGS) };
+                usize::try_from(n).map_err(|_| io::Error::last_os_error())
+            });
+        }
         self.poll_transfer(Direction::Write, cx, stream, len, |mut io| {
             io.write_vectored(bufs)
         })

@@ -187,9 +187,7 @@ impl Reactor {
         inner
             .registry
             .dispatch(driver.ready.drain(..), &mut driver.wakers);
-        for waker in driver.wakers.drain(..) {
-            waker.wake();
-        }
+        wake_all(driver.wakers.drain(..));
     }
 
     /// Wakes the thread blocked in [`park`](Reactor::park), or makes the next
@@ -275,7 +273,30 @@ impl Drop for Reactor {
     fn drop(&mut self) {
         let mut wakers = Vec::new();
         self.handle.inner.registry.shutdown(&mut wakers);
-        wakers.into_iter().for_each(Waker::wake);
+        if std::thread::panicking() {
+            // Unwinding already: a waker's panic would abort the process.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wake_all(wakers)));
+        } else {
+            wake_all(wakers);
+        }
+    }
+}
+
+/// Wakes every waker, even if one panics (a foreign executor's waker, or a
+/// hand-written combinator's): the tasks behind it must not miss their
+/// readiness. The first panic is resumed afterwards, in the caller: the
+/// thread that dispatched the event, which the runtime keeps alive.
+pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
+    let mut panic = None;
+    for waker in wakers {
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()))
+        {
+            panic.get_or_insert(payload);
+        }
+    }
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
     }
 }
 
@@ -401,7 +422,7 @@ impl ReactorHandle {
         } else {
             Ok(())
         };
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers);
         result
     }
 

@@ -317,7 +317,7 @@ impl Source {
         }
         let evicted = waiters.slot(direction).register(cx.waker());
         drop(waiters);
-        evicted.into_iter().for_each(Waker::wake);
+        crate::reactor::wake_all(evicted);
         Poll::Pending
     }
 

@@ -24,6 +24,7 @@
 //! after unlocking.
 
 use slab::Slab;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::task::Waker;
 
 const NIL: usize = usize::MAX;
@@ -220,21 +221,33 @@ impl WakeList {
     ///
     /// Inlined down to one test when nothing was collected (the common
     /// case: an operation that found nobody waiting).
+    ///
+    /// A waker may panic (a foreign executor's, or a hand-written
+    /// combinator's). The panic reaches the caller, as from any call, but
+    /// only after every other waker was woken: the waiters behind a bad waker
+    /// were already granted under the lock and must not sleep forever.
     #[inline]
     pub(crate) fn wake_all(&mut self) {
         if let Some(w) = self.first.take() {
-            w.wake();
             // `rest` only fills once `first` is taken.
-            if !self.rest.is_empty() {
-                self.wake_rest();
+            if self.rest.is_empty() {
+                w.wake(); // a panic here leaves nobody unwoken
+            } else {
+                self.wake_many(w);
             }
         }
     }
 
     #[cold]
-    fn wake_rest(&mut self) {
-        for w in self.rest.drain(..) {
-            w.wake();
+    fn wake_many(&mut self, first: Waker) {
+        let mut panic = None;
+        for w in std::iter::once(first).chain(self.rest.drain(..)) {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| w.wake())) {
+                panic.get_or_insert(payload);
+            }
+        }
+        if let Some(payload) = panic {
+            resume_unwind(payload);
         }
     }
 }
@@ -242,7 +255,14 @@ impl WakeList {
 impl Drop for WakeList {
     #[inline]
     fn drop(&mut self) {
-        self.wake_all();
+        if self.first.is_some() {
+            if std::thread::panicking() {
+                // Unwinding already: a second panic would abort the process.
+                let _ = catch_unwind(AssertUnwindSafe(|| self.wake_all()));
+            } else {
+                self.wake_all();
+            }
+        }
     }
 }
 
@@ -273,5 +293,40 @@ mod tests {
         ));
         assert_eq!((l.len(), l.queued(), l.front()), (0, 0, None));
         assert!(l.grant_front("z").is_err());
+    }
+
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl std::task::Wake for Counting {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    struct Panicking;
+    impl std::task::Wake for Panicking {
+        fn wake(self: std::sync::Arc<Self>) {
+            panic!("bad waker");
+        }
+    }
+
+    /// A panicking waker does not keep the others in the list asleep, and
+    /// its panic reaches the caller.
+    #[test]
+    fn a_panicking_waker_wakes_the_rest_then_panics() {
+        for bad in 0..3 {
+            let count = std::sync::Arc::new(Counting(Default::default()));
+            let mut list = WakeList::new();
+            for i in 0..3 {
+                list.push(Some(if i == bad {
+                    Waker::from(std::sync::Arc::new(Panicking))
+                } else {
+                    Waker::from(count.clone())
+                }));
+            }
+            let caught = catch_unwind(AssertUnwindSafe(|| list.wake_all()));
+            assert!(caught.is_err(), "the panic reaches the caller");
+            assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+            drop(list); // nothing left to wake
+            assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+        }
     }
 }

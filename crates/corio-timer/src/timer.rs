@@ -7,6 +7,22 @@ use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering, fence};
 use crate::wheel::{Key, Reset, Wheel};
 use std::fmt;
 use std::task::{Poll, Waker};
+
+/// A panic payload, as `catch_unwind` returns it.
+type Panic = Box<dyn std::any::Any + Send>;
+
+/// Wakes every waker, even if one panics (a foreign executor's waker, or a
+/// hand-written combinator's): the timers behind it still fire. The first
+/// panic is kept in `panic` for the caller to resume once it is consistent.
+fn wake_all(wakers: impl Iterator<Item = Waker>, panic: &mut Option<Panic>) {
+    for waker in wakers {
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()))
+        {
+            panic.get_or_insert(payload);
+        }
+    }
+}
 use std::time::{Duration, Instant};
 
 /// Panic message for a timer future polled after its timer shut down.
@@ -167,7 +183,7 @@ impl Shard {
 
     /// Fires what is due at tick `now`, waking outside the lock in batches.
     /// With `try_only`, gives up if another thread holds the lock.
-    fn process(&self, now: u64, try_only: bool) -> usize {
+    fn process(&self, now: u64, try_only: bool, panic: &mut Option<Panic>) -> usize {
         let mut fired = 0;
         let mut wakers = Vec::new();
         loop {
@@ -190,7 +206,7 @@ impl Shard {
                 .store(wheel.next_deadline().unwrap_or(NEVER), Ordering::Release);
             drop(wheel);
             fired += wakers.len();
-            wakers.drain(..).for_each(Waker::wake);
+            wake_all(wakers.drain(..), panic);
             if done {
                 break;
             }
@@ -780,8 +796,14 @@ impl TimerHandle {
     /// ```
     pub fn park_with(&self, max: Option<Duration>, park: impl FnOnce(Option<Duration>)) -> usize {
         let timeout = self.before_park(max);
-        park(timeout);
-        self.after_park()
+        // The inner parker may resume a waker's panic (the reactor does):
+        // leave the parked state and fire what is due before passing it on.
+        let parked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| park(timeout)));
+        let fired = self.after_park();
+        if let Err(payload) = parked {
+            std::panic::resume_unwind(payload);
+        }
+        fired
     }
 
     // ----- bookkeeping -----
@@ -887,10 +909,17 @@ impl TimerHandle {
     }
 
     fn process_tick(&self, now: u64, try_only: bool) -> usize {
-        self.inner
+        let mut panic = None;
+        let fired = self
+            .inner
             .shards
             .iter()
-            .map(|s| s.process(now, try_only))
-            .sum()
+            .map(|s| s.process(now, try_only, &mut panic))
+            .sum();
+        if let Some(payload) = panic {
+            // Every due timer fired; now the caller learns about the bad waker.
+            std::panic::resume_unwind(payload);
+        }
+        fired
     }
 }

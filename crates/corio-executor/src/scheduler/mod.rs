@@ -23,12 +23,13 @@ use std::time::Instant;
 use crate::blocking::BlockingPool;
 use std::sync::Arc;
 
-use crate::loom::{AtomicBool, AtomicUsize, Injector, Ordering::SeqCst, Stealer, fence};
+use crate::loom::Ordering::{AcqRel, Acquire, SeqCst};
+use crate::loom::{AtomicBool, AtomicPtr, AtomicUsize, Injector, Stealer, fence};
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
 use crate::task::{
-    Notified, OwnedRef, RawTask, Schedule, SlowPoll, TaskError, TaskInfo, TaskState,
+    Header, Notified, OwnedRef, RawTask, Schedule, SlowPoll, TaskError, TaskInfo, TaskState,
 };
 use idle::Idle;
 
@@ -79,6 +80,46 @@ pub(crate) struct Shared {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) parker: Parker,
+    pub(crate) lifo: LifoSlot,
+}
+
+/// A worker's LIFO slot: the task woken most recently by the task it runs.
+///
+/// The owner fills and empties it. Another worker takes its task only when
+/// the owner is stuck in a long poll (the worker watching from the driver,
+/// see `worker::WorkerCtx::take_stuck_lifo_task`), so a task that blocks its
+/// thread does not hold back the task it just woke. Both sides swap the
+/// pointer, so exactly one of them gets the task.
+pub(crate) struct LifoSlot(AtomicPtr<Header>);
+
+impl LifoSlot {
+    fn new() -> LifoSlot {
+        LifoSlot(AtomicPtr::new(std::ptr::null_mut()))
+    }
+
+    /// Puts `task` in the slot (or empties it) and returns the previous occupant.
+    pub(crate) fn replace(&self, task: Option<Notified>) -> Option<Notified> {
+        let new = task.map_or(std::ptr::null_mut(), Notified::into_ptr);
+        let old = self.0.swap(new, AcqRel);
+        // SAFETY: a non-null pointer in the slot is a queued reference that
+        // `into_ptr` gave up, and the swap made it ours alone.
+        std::ptr::NonNull::new(old).map(|ptr| unsafe { Notified::from_ptr(ptr) })
+    }
+
+    pub(crate) fn take(&self) -> Option<Notified> {
+        self.replace(None)
+    }
+
+    /// The occupant's address (null if empty), to tell whether it changed.
+    pub(crate) fn peek(&self) -> *mut Header {
+        self.0.load(Acquire)
+    }
+}
+
+impl Drop for LifoSlot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
 }
 
 impl Shared {
@@ -94,6 +135,7 @@ impl Shared {
             .map(|stealer| Remote {
                 stealer,
                 parker: Parker::new(driver.clone()),
+                lifo: LifoSlot::new(),
             })
             .collect();
         Shared {

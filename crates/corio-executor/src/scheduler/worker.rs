@@ -8,24 +8,31 @@
 //! from the injector. With nothing anywhere it parks: in the driver if the
 //! driver is free (so it also waits for I/O and timers), else on its condvar.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::time::Duration;
 
 use crate::budget;
 use std::sync::Arc;
 
 use crate::loom::{Worker, spin_loop};
-use crate::task::Notified;
+use crate::task::{Header, Notified};
 
-use super::Shared;
+use super::{LifoSlot, Shared};
+
+/// How often the worker parked in the driver looks for a task stuck in a busy
+/// worker's LIFO slot (only while some worker is awake; an idle runtime sleeps).
+const WATCH: Duration = Duration::from_millis(10);
 
 /// The worker-local half of a worker, reachable from its thread only.
 pub(crate) struct WorkerCtx {
     shared: Arc<Shared>,
     index: usize,
     local: Worker<Notified>,
-    lifo: Cell<Option<Notified>>,
     tick: Cell<u32>,
+    /// What the other workers' LIFO slots held at this worker's previous look
+    /// (see [`take_stuck_lifo_task`](Self::take_stuck_lifo_task)).
+    lifo_seen: RefCell<Vec<*mut Header>>,
     rng: Cell<u32>,
     searching: Cell<bool>,
     /// True while a task of this worker is being polled: wakes then go to the LIFO slot.
@@ -53,10 +60,10 @@ pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&Worke
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let ctx = WorkerCtx {
         rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
-        shared,
         index,
+        lifo_seen: RefCell::new(vec![ptr::null_mut(); shared.num_workers()]),
+        shared,
         local,
-        lifo: Cell::new(None),
         tick: Cell::new(0),
         searching: Cell::new(false),
         in_task: Cell::new(false),
@@ -180,7 +187,7 @@ impl WorkerCtx {
         self.in_task.set(true);
         task.run();
         let mut lifo_polls = 0;
-        while let Some(next) = self.lifo.take() {
+        while let Some(next) = self.lifo().take() {
             if lifo_polls >= self.shared.config.max_lifo_polls || !budget::has_remaining() {
                 // Two tasks ping-ponging through the slot must not starve the queue.
                 self.local.push(next);
@@ -203,7 +210,7 @@ impl WorkerCtx {
         } else if is_yield || !self.in_task.get() {
             self.local.push(task);
             self.shared.notify_parked();
-        } else if let Some(previous) = self.lifo.replace(Some(task)) {
+        } else if let Some(previous) = self.lifo().replace(Some(task)) {
             self.local.push(previous);
             self.shared.notify_parked();
         }
@@ -225,12 +232,21 @@ impl WorkerCtx {
             self.shared.notify_if_idle();
         }
         let parker = &self.shared.remotes[self.index].parker;
+        self.note_lifo_slots();
         loop {
+            // While another worker is awake, look every WATCH for a task stuck
+            // in its LIFO slot (it may be blocked in a long poll).
+            let watch = (idle.num_unparked() > 0).then_some(WATCH);
             self.in_driver.set(true);
-            parker.park();
+            let watched = parker.park(watch);
             self.in_driver.set(false);
             if self.shared.is_shutdown() {
                 return;
+            }
+            if watched && watch.is_some() {
+                if let Some(task) = self.take_stuck_lifo_task() {
+                    self.local.push(task);
+                }
             }
             if !self.local.is_empty()
                 || (self.shared.config.single_fifo && !self.shared.injector.is_empty())
@@ -252,6 +268,38 @@ impl WorkerCtx {
         }
     }
 
+    fn lifo(&self) -> &LifoSlot {
+        &self.shared.remotes[self.index].lifo
+    }
+
+    /// Notes what every LIFO slot holds, for the next [`take_stuck_lifo_task`](Self::take_stuck_lifo_task).
+    fn note_lifo_slots(&self) {
+        let mut seen = self.lifo_seen.borrow_mut();
+        for (seen, remote) in seen.iter_mut().zip(self.shared.remotes.iter()) {
+            *seen = remote.lifo.peek();
+        }
+    }
+
+    /// Takes a task that sat in another worker's LIFO slot since this
+    /// worker's previous look: that worker has been in one poll since (a task
+    /// blocking its thread), and the task it woke must not wait for it.
+    /// Called by the worker parked in the driver, every [`WATCH`] while
+    /// another worker is awake.
+    fn take_stuck_lifo_task(&self) -> Option<Notified> {
+        let mut seen = self.lifo_seen.borrow_mut();
+        let mut found = None;
+        for (i, remote) in self.shared.remotes.iter().enumerate() {
+            let now = remote.lifo.peek();
+            if i != self.index && found.is_none() && !now.is_null() && now == seen[i] {
+                found = remote.lifo.take();
+                seen[i] = ptr::null_mut();
+            } else {
+                seen[i] = now;
+            }
+        }
+        found
+    }
+
     fn next_random(&self) -> u32 {
         // xorshift32: fast, and good enough to pick a victim.
         let mut x = self.rng.get();
@@ -264,7 +312,7 @@ impl WorkerCtx {
 
     /// At shutdown: drop the references this worker still queues.
     fn drain(&self) {
-        drop(self.lifo.take());
+        drop(self.lifo().take());
         while let Some(task) = self.local.pop() {
             drop(task);
         }

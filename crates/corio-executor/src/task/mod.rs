@@ -24,7 +24,7 @@ pub use error::TaskError;
 pub use handle::Task;
 pub use id::TaskId;
 
-use cell::Header;
+pub(crate) use cell::Header;
 
 /// Where a task goes when it is woken, and who holds it while it is alive.
 ///
@@ -183,6 +183,23 @@ impl Notified {
     /// bit is set on its behalf.
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
         Notified { raw }
+    }
+
+    /// The queued reference as a pointer (for a worker's LIFO slot).
+    pub(crate) fn into_ptr(self) -> *mut Header {
+        let ptr = self.raw.header_ptr().as_ptr();
+        std::mem::forget(self);
+        ptr
+    }
+
+    /// Takes back a reference given up by [`into_ptr`](Self::into_ptr).
+    ///
+    /// # Safety
+    /// `ptr` came from `into_ptr` and is taken back only once.
+    pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> Notified {
+        Notified {
+            raw: RawTask::from_header(ptr),
+        }
     }
 
     /// Poll the task (or drop its future if it was cancelled), consuming this reference.
