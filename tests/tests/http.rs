@@ -28,9 +28,7 @@ fn start_server(paused: bool) -> (corio::Runtime, SocketAddr) {
         .start_paused(paused)
         .build()
         .unwrap();
-    let listener = runtime
-        .block_on(TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     drop(runtime.spawn(hello_http::serve(listener)));
     (runtime, addr)
@@ -51,7 +49,11 @@ fn read_response(stream: &mut std::net::TcpStream) -> Vec<u8> {
                 .parse()
                 .unwrap();
             if response.len() >= head_end + 4 + length {
-                assert_eq!(response.len(), head_end + 4 + length, "bytes after the body");
+                assert_eq!(
+                    response.len(),
+                    head_end + 4 + length,
+                    "bytes after the body"
+                );
                 return response;
             }
         }
@@ -184,7 +186,10 @@ fn header_read_timeout_runs_on_corio_virtual_clock() {
         let _ = slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.");
         let mut answer = Vec::new();
         match slow.read_to_end(&mut answer) {
-            Ok(_) => assert!(answer.is_empty(), "no response to a timed-out head: {answer:?}"),
+            Ok(_) => assert!(
+                answer.is_empty(),
+                "no response to a timed-out head: {answer:?}"
+            ),
             Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
         }
 

@@ -109,7 +109,9 @@ impl rt::Timer for TokioTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn rt::Sleep>> {
-        Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(deadline.into()))))
+        Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(
+            deadline.into(),
+        ))))
     }
 
     fn now(&self) -> Instant {

@@ -80,7 +80,9 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        let local = listener.local_addr().expect("a bound listener has an address");
+        let local = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         println!("hello_http (corio + hyper) listening on http://{local}");
         serve(listener).await;
     });

@@ -1295,7 +1295,11 @@ impl tokio::io::AsyncRead for File {
 /// ```
 #[cfg(feature = "tokio-io")]
 impl tokio::io::AsyncWrite for File {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
         AsyncWrite::poll_write(self, cx, src)
     }
 
