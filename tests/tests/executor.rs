@@ -255,7 +255,7 @@ fn blocking_calls_do_not_stall_the_workers() {
             }
             sum
         });
-        assert_eq!(done, (0..10_000u64).sum());
+        assert_eq!(done, (0..10_000u64).sum::<u64>());
         let finished = blocking.iter().filter(|t| t.is_finished()).count();
         assert_eq!(
             finished, 0,

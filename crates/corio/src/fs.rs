@@ -707,6 +707,9 @@ pub struct File {
     last_write_err: Option<io::ErrorKind>,
     /// The position of the seek `poll_seek` started and has not returned yet.
     seeking: Option<SeekFrom>,
+    /// The seek tokio's `start_seek` asked for, until `poll_complete` returns it.
+    #[cfg(feature = "tokio-io")]
+    tokio_seek: Option<SeekFrom>,
 }
 
 impl fmt::Debug for File {
@@ -778,6 +781,8 @@ impl File {
             state: State::Idle(Some(Buf::default())),
             last_write_err: None,
             seeking: None,
+            #[cfg(feature = "tokio-io")]
+            tokio_seek: None,
         }
     }
 
@@ -1247,6 +1252,106 @@ impl AsyncSeek for File {
                 }
             }
         }
+    }
+}
+
+/// tokio's read trait (feature `tokio-io`), for tokio-based libraries: the
+/// same read-ahead as the `futures_io` one.
+///
+/// ```
+/// use tokio::io::AsyncRead;
+/// # corio::run(async {
+/// let mut file = corio::fs::File::open("/dev/null").await.unwrap();
+/// let mut storage = [0u8; 8];
+/// let mut buf = tokio::io::ReadBuf::new(&mut storage);
+/// std::future::poll_fn(|cx| std::pin::Pin::new(&mut file).poll_read(cx, &mut buf)).await.unwrap();
+/// assert!(buf.filled().is_empty()); // end of file
+/// # });
+/// ```
+#[cfg(feature = "tokio-io")]
+impl tokio::io::AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = ready!(AsyncRead::poll_read(self, cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// tokio's write trait (feature `tokio-io`): write-behind as the
+/// `futures_io` one; `poll_shutdown` flushes (the file closes on drop).
+///
+/// ```
+/// use tokio::io::AsyncWrite;
+/// # corio::run(async {
+/// let mut file = corio::fs::File::create("/dev/null").await.unwrap();
+/// let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut file).poll_write(cx, b"abc")).await.unwrap();
+/// assert_eq!(n, 3);
+/// std::future::poll_fn(|cx| std::pin::Pin::new(&mut file).poll_shutdown(cx)).await.unwrap();
+/// # });
+/// ```
+#[cfg(feature = "tokio-io")]
+impl tokio::io::AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        AsyncWrite::poll_write(self, cx, src)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_flush(self, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_close(self, cx)
+    }
+}
+
+/// tokio's seek trait (feature `tokio-io`): `start_seek` records the target
+/// and `poll_complete` runs it on the blocking pool. `poll_complete` with no
+/// seek started waits for the operation in flight and returns the position.
+/// A second `start_seek` before the first completed is an error, as in tokio.
+///
+/// ```
+/// use tokio::io::AsyncSeek;
+/// use std::{io::SeekFrom, pin::Pin, future::poll_fn};
+/// # corio::run(async {
+/// # let path = std::env::temp_dir().join(format!("corio-fs-tokio-seek-{}", std::process::id()));
+/// corio::fs::write(&path, "hello world").await.unwrap();
+/// let mut file = corio::fs::File::open(&path).await.unwrap();
+/// Pin::new(&mut file).start_seek(SeekFrom::Start(6)).unwrap();
+/// assert_eq!(poll_fn(|cx| Pin::new(&mut file).poll_complete(cx)).await.unwrap(), 6);
+/// let mut rest = String::new();
+/// file.read_to_string(&mut rest).await.unwrap();
+/// assert_eq!(rest, "world");
+/// # corio::fs::remove_file(&path).await.unwrap();
+/// # });
+/// ```
+#[cfg(feature = "tokio-io")]
+impl tokio::io::AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let this = self.get_mut();
+        if this.tokio_seek.is_some() {
+            return Err(io::Error::other(
+                "corio::fs::File: start_seek called while another seek is in progress; \
+                 call poll_complete until it returns first",
+            ));
+        }
+        this.tokio_seek = Some(position);
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        let target = this.tokio_seek.unwrap_or(SeekFrom::Current(0));
+        let result = ready!(AsyncSeek::poll_seek(Pin::new(&mut *this), cx, target));
+        this.tokio_seek = None;
+        Poll::Ready(result)
     }
 }
 

@@ -44,6 +44,7 @@ pub use sync::{
 };
 pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for};
 
+pub mod compat;
 pub mod fs;
 pub mod limit;
 pub mod net;

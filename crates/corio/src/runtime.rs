@@ -88,7 +88,13 @@ impl Park for Driver {
             // Virtual time: once ready I/O is dispatched, nothing can run until
             // a timer fires, so jump to it.
             self.reactor.park(Some(Duration::ZERO));
-            if self.runtime_is_idle() && self.timer.auto_advance() {
+            if !self.runtime_is_idle() {
+                // That I/O woke tasks (into this worker's own queue, with no
+                // wake-up for anyone): return and run them. Blocking in the
+                // driver now would strand them until the next event.
+                return;
+            }
+            if self.timer.auto_advance() {
                 return;
             }
         }
