@@ -53,6 +53,7 @@ pub mod budget;
 mod builder;
 mod context;
 mod loom;
+pub mod metrics;
 pub mod park;
 mod registry;
 mod runtime;
@@ -65,6 +66,7 @@ use std::task::{Context, Poll};
 
 pub use builder::Builder;
 pub use context::{EnterGuard, NoRuntime};
+pub use metrics::{BlockingMetrics, ExecutorMetrics, WorkerMetrics};
 pub use runtime::{Handle, Runtime, WeakHandle};
 pub use task::{SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 

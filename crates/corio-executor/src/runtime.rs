@@ -483,6 +483,23 @@ impl Handle {
         self.shared.blocking.stats()
     }
 
+    /// A snapshot of the runtime's metrics: per worker, the tasks it ran, the
+    /// steals it made (batches and tasks), how often it parked, and its local
+    /// queue depth; the injector's depth; the blocking pool; live tasks.
+    /// Always on: the counters cost a few instructions per task run.
+    /// See [`metrics`](crate::metrics).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::builder().worker_threads(2).build().unwrap();
+    /// rt.block_on(rt.spawn(async { 1 })).unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// assert!(metrics.total_polls() >= 1);
+    /// assert_eq!(metrics.total_queue_depth(), 0);
+    /// ```
+    pub fn metrics(&self) -> crate::metrics::ExecutorMetrics {
+        self.shared.metrics()
+    }
+
     /// True if nothing in the runtime can make progress without an outside
     /// event (I/O, a timer, another thread): no task queued or running, every
     /// worker and `block_on` thread asleep with no wake-up pending, no blocking

@@ -35,9 +35,10 @@ use std::future::Future;
 
 mod runtime;
 
+pub use corio_executor::{BlockingMetrics, WorkerMetrics};
 pub use corio_executor::{NoRuntime, SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
-pub use runtime::{Builder, EnterGuard, Handle, Runtime};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics};
 pub use sync::{
     Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, Notify, PriorityQueue, Queue,
     RwLock, Semaphore,

@@ -23,7 +23,10 @@ use std::time::Instant;
 use crate::blocking::BlockingPool;
 use std::sync::Arc;
 
+use crossbeam_utils::CachePadded;
+
 use crate::loom::{AtomicBool, AtomicUsize, Injector, Ordering::SeqCst, Stealer, fence};
+use crate::metrics::{ExecutorMetrics, WorkerCounters};
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
@@ -63,6 +66,8 @@ pub(crate) type SlowPollReporter = std::sync::Arc<dyn Fn(&SlowPoll) + Send + Syn
 /// Everything the workers of one runtime share.
 pub(crate) struct Shared {
     pub(crate) remotes: Box<[Remote]>,
+    /// Each worker's counters, on their own cache lines, written by that worker only.
+    pub(crate) counters: Box<[Arc<CachePadded<WorkerCounters>>]>,
     pub(crate) injector: Injector<Notified>,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
@@ -98,6 +103,7 @@ impl Shared {
             .collect();
         Shared {
             remotes,
+            counters: WorkerCounters::for_workers(workers),
             injector: Injector::new(),
             idle: Idle::new(workers),
             registry: Registry::new(workers),
@@ -194,6 +200,21 @@ impl Shared {
                 drop(task);
                 owned.shutdown();
             }
+        }
+    }
+
+    /// A snapshot of the metrics: counters read with relaxed loads, depths read now.
+    pub(crate) fn metrics(&self) -> ExecutorMetrics {
+        ExecutorMetrics {
+            workers: self
+                .counters
+                .iter()
+                .zip(self.remotes.iter())
+                .map(|(counters, remote)| counters.snapshot(remote.stealer.len()))
+                .collect(),
+            injector_depth: self.injector.len(),
+            blocking: self.blocking.metrics(),
+            alive_tasks: self.registry.len(),
         }
     }
 

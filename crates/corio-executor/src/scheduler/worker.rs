@@ -7,6 +7,10 @@
 //! With nothing local it *searches*: steals a batch from a random victim, then
 //! from the injector. With nothing anywhere it parks: in the driver if the
 //! driver is free (so it also waits for I/O and timers), else on its condvar.
+//!
+//! The worker counts its task runs, steals and parks in its own
+//! [`WorkerCounters`] (see [`metrics`](crate::metrics)): a relaxed load and
+//! store each, on a cache line only this thread writes.
 
 use std::cell::Cell;
 use std::ptr;
@@ -14,7 +18,10 @@ use std::ptr;
 use crate::budget;
 use std::sync::Arc;
 
+use crossbeam_utils::CachePadded;
+
 use crate::loom::{Worker, spin_loop};
+use crate::metrics::WorkerCounters;
 use crate::task::Notified;
 
 use super::Shared;
@@ -34,6 +41,8 @@ pub(crate) struct WorkerCtx {
     /// passing): the tasks it wakes are queued without a wake-up each; the
     /// worker shares them afterwards, once, if there is more than one.
     in_driver: Cell<bool>,
+    /// This worker's metrics counters (only this thread writes them).
+    counters: Arc<CachePadded<WorkerCounters>>,
 }
 
 thread_local! {
@@ -53,6 +62,7 @@ pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&Worke
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let ctx = WorkerCtx {
         rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        counters: shared.counters[index].clone(),
         shared,
         index,
         local,
@@ -157,6 +167,9 @@ impl WorkerCtx {
                 let steal = remotes[victim].stealer.steal_batch_and_pop(&self.local);
                 retry |= steal.is_retry();
                 if let Some(task) = steal.success() {
+                    // The local queue was empty (that is why we search): the
+                    // batch is what it holds now, plus the task returned.
+                    self.counters.add_steal(self.local.len() as u64 + 1);
                     return Some(task);
                 }
             }
@@ -178,6 +191,8 @@ impl WorkerCtx {
         }
         let _budget = budget::Scoped::set(Some(budget::INITIAL));
         self.in_task.set(true);
+        // Counted before the run, so whoever sees the task's outcome sees the count.
+        self.counters.add_polls(1);
         task.run();
         let mut lifo_polls = 0;
         while let Some(next) = self.lifo.take() {
@@ -188,6 +203,7 @@ impl WorkerCtx {
                 break;
             }
             lifo_polls += 1;
+            self.counters.add_polls(1);
             next.run();
         }
         self.in_task.set(false);
@@ -226,6 +242,7 @@ impl WorkerCtx {
         }
         let parker = &self.shared.remotes[self.index].parker;
         loop {
+            self.counters.add_park();
             self.in_driver.set(true);
             parker.park();
             self.in_driver.set(false);
