@@ -275,7 +275,7 @@ impl Schedule for Arc<Inner> {
         let handle = self.handle.lock().clone();
         match handle {
             Some(handle) => handle.shared.unhandled_panic(error),
-            None => crate::scheduler::report_to_stderr(error),
+            None => crate::scheduler::report_unhandled_panic(error),
         }
     }
 }

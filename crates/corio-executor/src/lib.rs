@@ -59,6 +59,8 @@ mod registry;
 mod runtime;
 mod scheduler;
 pub mod task;
+#[cfg(feature = "tracing")]
+mod trace;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -243,8 +243,13 @@ fn task_info(raw: RawTask, now: Instant) -> TaskInfo {
     }
 }
 
-/// The default report of a panic nobody awaited.
-pub(crate) fn report_to_stderr(error: &TaskError) {
+/// The default report of a panic nobody awaited: through `tracing` when the
+/// feature is on and a subscriber listens, else on stderr.
+pub(crate) fn report_unhandled_panic(error: &TaskError) {
+    #[cfg(feature = "tracing")]
+    if crate::trace::unhandled_panic(error) {
+        return;
+    }
     eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
 }
 
@@ -274,6 +279,9 @@ impl Schedule for Arc<Shared> {
     fn slow_poll(&self, report: &SlowPoll) {
         match &self.config.on_slow_poll {
             Some(reporter) => reporter(report),
+            // The harness has emitted the `tracing` event; stderr if nobody listens.
+            #[cfg(feature = "tracing")]
+            None if crate::trace::slow_poll_enabled() => {}
             None => eprintln!("corio debug: {report}"),
         }
     }
@@ -281,7 +289,7 @@ impl Schedule for Arc<Shared> {
     fn unhandled_panic(&self, error: &TaskError) {
         match &self.config.on_unhandled_panic {
             Some(report) => report(error),
-            None => report_to_stderr(error),
+            None => report_unhandled_panic(error),
         }
     }
 }
