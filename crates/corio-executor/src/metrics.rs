@@ -1,7 +1,7 @@
 //! Runtime metrics: always on, cheap enough to leave on in release builds.
 //!
 //! Each worker counts what it does (tasks polled, steals, parks) in its own
-//! [`WorkerCounters`], which sits alone on its cache line. Only the owning
+//! set of counters, which sits alone on its cache line. Only the owning
 //! worker writes it, with a plain relaxed load and store (no read-modify-write,
 //! no lock), so counting costs a few instructions on a line no other thread
 //! writes. Readers (a [`Handle::metrics`](crate::Handle::metrics) call) load

@@ -30,6 +30,15 @@
 //!
 //! assert_eq!(corio::run(main_task()), 385);
 //! ```
+//!
+//! # Observability
+//!
+//! [`Runtime::metrics`] (always on, cheap) gives per-worker task runs,
+//! steals, parks and queue depths, plus the injector, the blocking pool,
+//! timers and I/O sources: see [`RuntimeMetrics`] and
+//! `examples/metrics.rs`. The `tracing` feature adds a span per task and the
+//! task events (spawn, poll, wake, cancel, complete, slow poll, unhandled
+//! panic); [`corio_executor`]'s docs list them.
 
 use std::future::Future;
 
