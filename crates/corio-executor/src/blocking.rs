@@ -108,6 +108,18 @@ impl BlockingPool {
         (state.threads, state.running, state.queue.len())
     }
 
+    /// The pool's figures for [`metrics`](crate::metrics), read under its lock.
+    pub(crate) fn metrics(&self) -> crate::metrics::BlockingMetrics {
+        let state = self.inner.state.lock();
+        crate::metrics::BlockingMetrics {
+            threads: state.threads,
+            // Threads told to take a closure are about to run it, not idle.
+            idle_threads: state.idle.saturating_sub(state.notified),
+            running: state.running,
+            queued: state.queue.len(),
+        }
+    }
+
     /// True if no closure is queued or running.
     pub(crate) fn is_idle(&self) -> bool {
         self.inner.busy.load(SeqCst) == 0
@@ -263,7 +275,7 @@ impl Schedule for Arc<Inner> {
         let handle = self.handle.lock().clone();
         match handle {
             Some(handle) => handle.shared.unhandled_panic(error),
-            None => crate::scheduler::report_to_stderr(error),
+            None => crate::scheduler::report_unhandled_panic(error),
         }
     }
 }

@@ -182,7 +182,8 @@ impl Builder {
     }
 
     /// Where the panics of tasks that nobody awaits are reported (default: a
-    /// line on stderr naming the task). Called once per such panic, on the
+    /// line on stderr naming the task, or an ERROR `tracing` event with the
+    /// `tracing` feature when a subscriber listens). Called once per such panic, on the
     /// thread where it happened (or where the last handle was dropped).
     ///
     /// ```
@@ -229,7 +230,8 @@ impl Builder {
         self
     }
 
-    /// Where debug mode's slow-poll reports go (default: a line on stderr).
+    /// Where debug mode's slow-poll reports go (default: a line on stderr, or
+    /// a `tracing` event with the `tracing` feature when a subscriber listens).
     ///
     /// ```
     /// let rt = corio_executor::Builder::new().debug(true)

@@ -28,10 +28,50 @@
 //! * **Registry**: the runtime holds every live task, so shutdown cancels them
 //!   all and [`Handle::tasks`] lists them.
 //!
+//! * **Metrics** ([`metrics`]): always on; each worker counts its task runs,
+//!   steals and parks on its own cache line; [`Handle::metrics`] takes a snapshot.
+//!
 //! Dependencies: `crossbeam-deque` (the work-stealing deques and the injector),
-//! `crossbeam-utils` (`CachePadded` for the registry shards), `parking_lot`
-//! (small, fast mutexes and condvars for the short critical sections), `loom`
-//! (model checking, only under `--cfg loom`).
+//! `crossbeam-utils` (`CachePadded` for the registry shards and the worker
+//! counters), `parking_lot` (small, fast mutexes and condvars for the short
+//! critical sections), `loom` (model checking, only under `--cfg loom`),
+//! `tracing` (only with the `tracing` feature: the ecosystem's structured
+//! diagnostics, which subscribers such as `tracing-subscriber` consume).
+//!
+//! # The `tracing` feature
+//!
+//! Off by default; with it off the code below is not compiled at all. With it
+//! on, every span and event has target `corio::task`:
+//!
+//! | what | level | fields |
+//! | --- | --- | --- |
+//! | span `task`, one per task, entered around each poll | DEBUG | `task.id`, `task.name`, `task.parent` (the spawning task's id), `task.kind` (`task` or `blocking`) |
+//! | event `spawn` | DEBUG | in the task's span |
+//! | event `poll`, after each poll | TRACE | `outcome`: `pending`, `ready` or `panicked` |
+//! | event `wake` | TRACE | in the task's span |
+//! | event `cancel` (asked through [`Task::cancel`]) | DEBUG | |
+//! | event `complete` | DEBUG | `outcome`: `ok`, `cancelled` or `panicked` |
+//! | event `slow poll` (debug mode only, see [`Builder::debug`]) | WARN | `duration`, `threshold` |
+//! | event `unhandled panic` | ERROR | `task.id`, `task.name`, `error` |
+//!
+//! Task spans have no parent span (a parent's span would otherwise stay open
+//! as long as its longest-lived descendant); `task.parent` links them.
+//! A panic nobody awaits, and a slow poll with no
+//! [`on_slow_poll`](Builder::on_slow_poll) hook, are reported through
+//! `tracing` when a subscriber listens at that level, and on stderr otherwise
+//! (a hook set with [`on_unhandled_panic`](Builder::on_unhandled_panic) still
+//! replaces the default report). With the feature on and no subscriber, the
+//! hooks cost a few level checks per task event (see docs/architecture.md for
+//! the measured cost).
+//!
+//! ```
+//! // With `features = ["tracing"]` and, for instance,
+//! // `tracing_subscriber::fmt().with_env_filter("corio::task=debug").init()`,
+//! // every task's life is logged; the code that spawns does not change:
+//! let rt = corio_executor::Runtime::new().unwrap();
+//! let task = corio_executor::task::Builder::new().name("traced").spawn_on(rt.handle(), async { 1 });
+//! assert_eq!(rt.block_on(task).unwrap(), 1);
+//! ```
 //!
 //! # Example
 //!
@@ -53,11 +93,14 @@ pub mod budget;
 mod builder;
 mod context;
 mod loom;
+pub mod metrics;
 pub mod park;
 mod registry;
 mod runtime;
 mod scheduler;
 pub mod task;
+#[cfg(feature = "tracing")]
+mod trace;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +108,7 @@ use std::task::{Context, Poll};
 
 pub use builder::Builder;
 pub use context::{EnterGuard, NoRuntime};
+pub use metrics::{BlockingMetrics, ExecutorMetrics, WorkerMetrics};
 pub use runtime::{Handle, Runtime, WeakHandle};
 pub use task::{SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 

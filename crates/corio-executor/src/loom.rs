@@ -197,6 +197,9 @@ pub(crate) mod imp {
             pub(crate) fn is_empty(&self) -> bool {
                 self.0.lock().unwrap().is_empty()
             }
+            pub(crate) fn len(&self) -> usize {
+                self.0.lock().unwrap().len()
+            }
         }
 
         impl<T> Clone for Stealer<T> {

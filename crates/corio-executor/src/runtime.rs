@@ -5,14 +5,13 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 use crate::blocking::BlockingTask;
 use crate::builder::Builder;
 use crate::context::{self, EnterGuard, NoRuntime};
 use crate::park::{CondvarPark, Park};
 use crate::scheduler::{Shared, worker};
-use crate::task::cell::{self, current_task_id};
+use crate::task::cell;
 use crate::task::{Notified, OwnedRef, Task, TaskId, TaskInfo, TaskMeta};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
@@ -337,13 +336,10 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.shared;
-        let meta = TaskMeta {
-            name,
-            parent: current_task_id(),
-            spawned_at: Instant::now(),
-        };
+        let id = TaskId::next();
+        let meta = TaskMeta::new(id, name, "task");
         // Three references: the registry's, the run queue's and the handle's.
-        let raw = cell::allocate(future, shared.clone(), TaskId::next(), meta, 3);
+        let raw = cell::allocate(future, shared.clone(), id, meta, 3);
         // SAFETY: each of the three values below takes one of the three references;
         // the task starts NOTIFIED with JOIN_INTEREST, as `Notified` and `Task` need.
         let (task, notified, registry) = unsafe {
@@ -379,15 +375,12 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let meta = TaskMeta {
-            name: None,
-            parent: current_task_id(),
-            spawned_at: Instant::now(),
-        };
+        let id = TaskId::next();
+        let meta = TaskMeta::new(id, None, "blocking");
         let pool = self.shared.blocking.scheduler();
         // Two references: the pool queue's and the handle's (the registry lists
         // only async tasks).
-        let raw = cell::allocate(BlockingTask::new(f), pool.clone(), TaskId::next(), meta, 2);
+        let raw = cell::allocate(BlockingTask::new(f), pool.clone(), id, meta, 2);
         // SAFETY: one reference each, as above.
         let (task, notified) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) };
         crate::task::Schedule::schedule(&pool, notified);
@@ -481,6 +474,23 @@ impl Handle {
     /// ```
     pub fn blocking_stats(&self) -> (usize, usize, usize) {
         self.shared.blocking.stats()
+    }
+
+    /// A snapshot of the runtime's metrics: per worker, the tasks it ran, the
+    /// steals it made (batches and tasks), how often it parked, and its local
+    /// queue depth; the injector's depth; the blocking pool; live tasks.
+    /// Always on: the counters cost a few instructions per task run.
+    /// See [`metrics`](crate::metrics).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::builder().worker_threads(2).build().unwrap();
+    /// rt.block_on(rt.spawn(async { 1 })).unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// assert!(metrics.total_polls() >= 1);
+    /// assert_eq!(metrics.total_queue_depth(), 0);
+    /// ```
+    pub fn metrics(&self) -> crate::metrics::ExecutorMetrics {
+        self.shared.metrics()
     }
 
     /// True if nothing in the runtime can make progress without an outside

@@ -30,14 +30,24 @@
 //!
 //! assert_eq!(corio::run(main_task()), 385);
 //! ```
+//!
+//! # Observability
+//!
+//! [`Runtime::metrics`] (always on, cheap) gives per-worker task runs,
+//! steals, parks and queue depths, plus the injector, the blocking pool,
+//! timers and I/O sources: see [`RuntimeMetrics`] and
+//! `examples/metrics.rs`. The `tracing` feature adds a span per task and the
+//! task events (spawn, poll, wake, cancel, complete, slow poll, unhandled
+//! panic); [`corio_executor`]'s docs list them.
 
 use std::future::Future;
 
 mod runtime;
 
+pub use corio_executor::{BlockingMetrics, WorkerMetrics};
 pub use corio_executor::{NoRuntime, SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
-pub use runtime::{Builder, EnterGuard, Handle, Runtime};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics};
 pub use sync::{
     Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, Notify, PriorityQueue, Queue,
     RwLock, Semaphore,

@@ -23,8 +23,11 @@ use std::time::Instant;
 use crate::blocking::BlockingPool;
 use std::sync::Arc;
 
+use crossbeam_utils::CachePadded;
+
 use crate::loom::Ordering::{AcqRel, Acquire, SeqCst};
 use crate::loom::{AtomicBool, AtomicPtr, AtomicUsize, Injector, Stealer, fence};
+use crate::metrics::{ExecutorMetrics, WorkerCounters};
 use crate::park::{DriverSlot, Parker};
 use crate::registry::Registry;
 use crate::task::cell::trailer;
@@ -64,6 +67,8 @@ pub(crate) type SlowPollReporter = std::sync::Arc<dyn Fn(&SlowPoll) + Send + Syn
 /// Everything the workers of one runtime share.
 pub(crate) struct Shared {
     pub(crate) remotes: Box<[Remote]>,
+    /// Each worker's counters, on their own cache lines, written by that worker only.
+    pub(crate) counters: Box<[Arc<CachePadded<WorkerCounters>>]>,
     pub(crate) injector: Injector<Notified>,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
@@ -140,6 +145,7 @@ impl Shared {
             .collect();
         Shared {
             remotes,
+            counters: WorkerCounters::for_workers(workers),
             injector: Injector::new(),
             idle: Idle::new(workers),
             registry: Registry::new(workers),
@@ -239,6 +245,21 @@ impl Shared {
         }
     }
 
+    /// A snapshot of the metrics: counters read with relaxed loads, depths read now.
+    pub(crate) fn metrics(&self) -> ExecutorMetrics {
+        ExecutorMetrics {
+            workers: self
+                .counters
+                .iter()
+                .zip(self.remotes.iter())
+                .map(|(counters, remote)| counters.snapshot(remote.stealer.len()))
+                .collect(),
+            injector_depth: self.injector.len(),
+            blocking: self.blocking.metrics(),
+            alive_tasks: self.registry.len(),
+        }
+    }
+
     pub(crate) fn task_infos(&self) -> Vec<TaskInfo> {
         let now = Instant::now();
         let mut infos = Vec::new();
@@ -264,8 +285,13 @@ fn task_info(raw: RawTask, now: Instant) -> TaskInfo {
     }
 }
 
-/// The default report of a panic nobody awaited.
-pub(crate) fn report_to_stderr(error: &TaskError) {
+/// The default report of a panic nobody awaited: through `tracing` when the
+/// feature is on and a subscriber listens, else on stderr.
+pub(crate) fn report_unhandled_panic(error: &TaskError) {
+    #[cfg(feature = "tracing")]
+    if crate::trace::unhandled_panic(error) {
+        return;
+    }
     eprintln!("corio: {error} (nobody awaited this task, so the panic is reported here)");
 }
 
@@ -295,6 +321,9 @@ impl Schedule for Arc<Shared> {
     fn slow_poll(&self, report: &SlowPoll) {
         match &self.config.on_slow_poll {
             Some(reporter) => reporter(report),
+            // The harness has emitted the `tracing` event; stderr if nobody listens.
+            #[cfg(feature = "tracing")]
+            None if crate::trace::slow_poll_enabled() => {}
             None => eprintln!("corio debug: {report}"),
         }
     }
@@ -302,7 +331,7 @@ impl Schedule for Arc<Shared> {
     fn unhandled_panic(&self, error: &TaskError) {
         match &self.config.on_unhandled_panic {
             Some(report) => report(error),
-            None => report_to_stderr(error),
+            None => report_unhandled_panic(error),
         }
     }
 }

@@ -7,6 +7,10 @@
 //! With nothing local it *searches*: steals a batch from a random victim, then
 //! from the injector. With nothing anywhere it parks: in the driver if the
 //! driver is free (so it also waits for I/O and timers), else on its condvar.
+//!
+//! The worker counts its task runs, steals and parks in its own
+//! [`WorkerCounters`] (see [`metrics`](crate::metrics)): a relaxed load and
+//! store each, on a cache line only this thread writes.
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -15,7 +19,10 @@ use std::time::Duration;
 use crate::budget;
 use std::sync::Arc;
 
+use crossbeam_utils::CachePadded;
+
 use crate::loom::{Worker, spin_loop};
+use crate::metrics::WorkerCounters;
 use crate::task::{Header, Notified};
 
 use super::{LifoSlot, Shared};
@@ -41,6 +48,8 @@ pub(crate) struct WorkerCtx {
     /// passing): the tasks it wakes are queued without a wake-up each; the
     /// worker shares them afterwards, once, if there is more than one.
     in_driver: Cell<bool>,
+    /// This worker's metrics counters (only this thread writes them).
+    counters: Arc<CachePadded<WorkerCounters>>,
 }
 
 thread_local! {
@@ -60,6 +69,7 @@ pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&Worke
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let ctx = WorkerCtx {
         rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        counters: shared.counters[index].clone(),
         index,
         lifo_seen: RefCell::new(vec![ptr::null_mut(); shared.num_workers()]),
         shared,
@@ -164,6 +174,9 @@ impl WorkerCtx {
                 let steal = remotes[victim].stealer.steal_batch_and_pop(&self.local);
                 retry |= steal.is_retry();
                 if let Some(task) = steal.success() {
+                    // The local queue was empty (that is why we search): the
+                    // batch is what it holds now, plus the task returned.
+                    self.counters.add_steal(self.local.len() as u64 + 1);
                     return Some(task);
                 }
             }
@@ -185,6 +198,8 @@ impl WorkerCtx {
         }
         let _budget = budget::Scoped::set(Some(budget::INITIAL));
         self.in_task.set(true);
+        // Counted before the run, so whoever sees the task's outcome sees the count.
+        self.counters.add_polls(1);
         task.run();
         let mut lifo_polls = 0;
         while let Some(next) = self.lifo().take() {
@@ -195,6 +210,7 @@ impl WorkerCtx {
                 break;
             }
             lifo_polls += 1;
+            self.counters.add_polls(1);
             next.run();
         }
         self.in_task.set(false);
@@ -237,6 +253,7 @@ impl WorkerCtx {
             // While another worker is awake, look every WATCH for a task stuck
             // in its LIFO slot (it may be blocked in a long poll).
             let watch = (idle.num_unparked() > 0).then_some(WATCH);
+            self.counters.add_park();
             self.in_driver.set(true);
             let watched = parker.park(watch);
             self.in_driver.set(false);

@@ -287,6 +287,8 @@ where
             let previous = CURRENT_TASK.with(|c| c.replace(Some(cell.header.id)));
             let threshold = cell.scheduler.slow_poll_threshold();
             let started = threshold.map(|_| std::time::Instant::now());
+            #[cfg(feature = "tracing")]
+            let entered = cell.trailer.meta.span.enter();
             let result = catch_unwind(AssertUnwindSafe(|| {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: RUNNING is ours, so is the stage.
@@ -301,6 +303,12 @@ where
                 })
             }));
             CURRENT_TASK.with(|c| c.set(previous));
+            #[cfg(feature = "tracing")]
+            crate::trace::poll(match &result {
+                Ok(Poll::Pending) => "pending",
+                Ok(Poll::Ready(_)) => "ready",
+                Err(_) => "panicked",
+            });
             if let (Some(threshold), Some(started)) = (threshold, started) {
                 let duration = started.elapsed();
                 let busy = &cell.trailer.busy_nanos;
@@ -310,6 +318,8 @@ where
                     Ordering::Relaxed,
                 );
                 if duration >= threshold {
+                    #[cfg(feature = "tracing")]
+                    crate::trace::slow_poll(duration, threshold);
                     cell.scheduler.slow_poll(&super::SlowPoll {
                         id: cell.header.id,
                         name: cell.trailer.meta.name.clone(),
@@ -318,6 +328,8 @@ where
                     });
                 }
             }
+            #[cfg(feature = "tracing")]
+            drop(entered);
             let polls = &cell.trailer.polls;
             polls.store(polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match result {
@@ -387,6 +399,8 @@ fn complete<F: Future, S: Schedule>(raw: RawTask, cell: &Cell<F, S>, refs: usize
         std::mem::forget(owned);
         1
     });
+    #[cfg(feature = "tracing")]
+    trace_complete(cell);
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // Nobody will read the output; it is ours to drop.
@@ -414,6 +428,19 @@ fn complete<F: Future, S: Schedule>(raw: RawTask, cell: &Cell<F, S>, refs: usize
         // SAFETY: those were the last references.
         unsafe { dealloc(raw) }
     }
+}
+
+/// The `complete` event, with the outcome the stage holds.
+#[cfg(feature = "tracing")]
+fn trace_complete<F: Future, S>(cell: &Cell<F, S>) {
+    // SAFETY: called before COMPLETE is set: the completing thread owns the stage.
+    let outcome = cell.stage.with(|p| match unsafe { &*p } {
+        Stage::Finished(Ok(_)) => "ok",
+        Stage::Finished(Err(e)) if e.is_cancelled() => "cancelled",
+        Stage::Finished(Err(_)) => "panicked",
+        _ => "unknown",
+    });
+    crate::trace::complete(&cell.trailer.meta.span, outcome);
 }
 
 unsafe fn schedule_impl<F, S>(raw: RawTask)

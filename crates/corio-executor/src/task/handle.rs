@@ -87,6 +87,8 @@ impl<T> Task<T> {
     /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        crate::trace::cancel(&cell::trailer(self.raw).meta.span);
         match self.raw.header().state.transition_to_cancelled() {
             super::state::Cancel::AlreadyComplete => false,
             super::state::Cancel::Requested => true,

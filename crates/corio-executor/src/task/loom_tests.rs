@@ -59,12 +59,9 @@ impl Mock {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = TaskMeta {
-            name: None,
-            parent: None,
-            spawned_at: std::time::Instant::now(),
-        };
-        let raw = cell::allocate(future, self.clone(), TaskId::next(), meta, 2);
+        let id = TaskId::next();
+        let meta = TaskMeta::new(id, None, "task");
+        let raw = cell::allocate(future, self.clone(), id, meta, 2);
         // SAFETY: two references: the handle's and the queue's.
         let (task, notified) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) };
         self.schedule(notified);

@@ -37,6 +37,8 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 
 unsafe fn wake_by_val(data: *const ()) {
     let task = raw(data);
+    #[cfg(feature = "tracing")]
+    crate::trace::wake(&cell::trailer(task).meta.span);
     match task.header().state.transition_to_notified_by_val() {
         Wake::Nothing => {}
         // SAFETY: the waker's reference was the last.
@@ -48,6 +50,8 @@ unsafe fn wake_by_val(data: *const ()) {
 
 unsafe fn wake_by_ref(data: *const ()) {
     let task = raw(data);
+    #[cfg(feature = "tracing")]
+    crate::trace::wake(&cell::trailer(task).meta.span);
     match task.header().state.transition_to_notified_by_ref() {
         Wake::Nothing | Wake::Dealloc => {}
         // SAFETY: the transition took a new reference for the queue; NOTIFIED is set.
