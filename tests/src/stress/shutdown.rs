@@ -19,7 +19,7 @@ use corio::{Event, Lock, Queue};
 use super::{Rng, secs};
 use crate::{DropCounter, fd_count, threads_named};
 
-const THREAD_PREFIX: &str = "shutd";
+const THREAD_PREFIX: &str = "sdl~";
 
 /// Sizes of a shutdown run.
 ///
@@ -107,7 +107,8 @@ impl Report {
     }
 }
 
-/// Builds a runtime, parks `tasks` tasks in it, drops it, and checks that
+/// Builds a runtime (8 blocking threads at most), parks `tasks` tasks in it,
+/// drops it, and checks that
 /// everything was dropped, joined and closed; panics with the seed and the
 /// counts otherwise.
 ///
@@ -144,6 +145,9 @@ pub fn run(config: &Config) -> Report {
     let unpolled = (n / 100).max(1).min(n);
     let mut rng = Rng::new(seed);
     let mut per_kind = [0usize; 8];
+    // Blocking closures wait for this gate, which opens just before the
+    // drop: so at shutdown some closures are running and the rest queued.
+    let gate = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
 
     // Socket pairs, half TCP and half Unix; both ends go to reading tasks.
     let ends: Vec<Result<TcpStream, UnixStream>> = rt.block_on(async {
@@ -194,6 +198,7 @@ pub fn run(config: &Config) -> Report {
         let closure_token = (kind == 5).then(|| blocking_drops.token());
         let nap = Duration::from_millis(10 + rng.below(40));
         let handle = rt.handle().clone();
+        let gate = gate.clone();
         drop(rt.spawn(async move {
             let _token = token;
             match kind {
@@ -231,6 +236,12 @@ pub fn run(config: &Config) -> Report {
                     let closure_token = closure_token.expect("a token for the closure");
                     let work = handle.spawn_blocking(move || {
                         let _closure_token = closure_token;
+                        let (open, opened) = &*gate;
+                        let mut open = open.lock().unwrap();
+                        while !*open {
+                            open = opened.wait(open).unwrap();
+                        }
+                        drop(open);
                         std::thread::sleep(nap);
                     });
                     mark();
@@ -261,6 +272,8 @@ pub fn run(config: &Config) -> Report {
     drop(event);
 
     let threads_before = threads_named(THREAD_PREFIX);
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
     let shutting = Instant::now();
     drop(rt);
     let shutdown = shutting.elapsed();
