@@ -154,6 +154,24 @@ pub fn raise_fd_limit() -> u64 {
     limit.rlim_cur as u64
 }
 
+/// CPU time (user + system) this process has used so far: next to a wall
+/// time on a shared machine, it tells waiting for a core from working.
+///
+/// ```
+/// let before = corio_tests::stress::cpu_time();
+/// assert!(corio_tests::stress::cpu_time() >= before);
+/// ```
+pub fn cpu_time() -> Duration {
+    // SAFETY: an all-zero rusage is a valid value of the plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is valid and writable for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
 /// A runtime with `workers` threads (0: one per core) and a thread-name
 /// prefix, so a scenario can count its threads.
 fn runtime(workers: usize, name: &str) -> corio::Runtime {

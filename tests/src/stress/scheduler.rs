@@ -73,6 +73,8 @@ pub struct Report {
     pub value_sum: u64,
     /// Wall time of the run.
     pub wall: Duration,
+    /// CPU time (user + system, all threads) of the run.
+    pub cpu: Duration,
 }
 
 impl Report {
@@ -86,7 +88,7 @@ impl Report {
     pub fn figures(&self) -> String {
         format!(
             "scheduler: tasks={} workers={} seed={} yields={} sleeps={} messages={} spawned_awaited={} \
-             spawned_detached={} ops={} wall={}s lost=0 duplicated=0",
+             spawned_detached={} ops={} wall={}s cpu={}s lost=0 duplicated=0",
             self.tasks,
             self.workers,
             self.seed,
@@ -97,6 +99,7 @@ impl Report {
             self.detached,
             self.ops(),
             secs(self.wall),
+            secs(self.cpu),
         )
     }
 
@@ -291,6 +294,7 @@ pub fn run(config: &Config) -> Report {
     let rt = runtime(config.workers, "sched");
     let workers = rt.handle().num_workers();
     let started = Instant::now();
+    let cpu_before = super::cpu_time();
     let shared = Arc::new(Shared {
         seed: config.seed,
         tasks: config.tasks as u64,
@@ -337,6 +341,7 @@ pub fn run(config: &Config) -> Report {
         }
     });
     let wall = started.elapsed();
+    let cpu = super::cpu_time().saturating_sub(cpu_before);
     let got = Report {
         tasks: shared.ran.load(Ordering::Relaxed),
         workers: config.workers,
@@ -349,6 +354,7 @@ pub fn run(config: &Config) -> Report {
         detached: shared.detached.load(Ordering::Relaxed),
         value_sum: root.wrapping_add(shared.detached_sum.load(Ordering::Relaxed)),
         wall: Duration::ZERO,
+        cpu: Duration::ZERO,
     };
     assert_eq!(
         got, want,
@@ -370,6 +376,7 @@ pub fn run(config: &Config) -> Report {
     Report {
         workers,
         wall,
+        cpu,
         ..got
     }
 }

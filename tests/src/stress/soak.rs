@@ -110,6 +110,8 @@ pub struct Report {
     pub rss_end: u64,
     /// Largest resident set size seen (sampled every 100 ms), bytes.
     pub rss_max: u64,
+    /// CPU time (user + system, all threads) of the run.
+    pub cpu: Duration,
 }
 
 impl Report {
@@ -125,7 +127,7 @@ impl Report {
     /// ```
     pub fn figures(&self) -> String {
         format!(
-            "soak: clients={} workers={} seed={} messages={} deliveries={} bytes={} sending={}s wall={}s \
+            "soak: clients={} workers={} seed={} messages={} deliveries={} bytes={} sending={}s wall={}s cpu={}s \
              rss_warm={:.1}MiB rss_end={:.1}MiB rss_max={:.1}MiB growth={:+.2}% lost=0 out_of_order=0",
             self.clients,
             self.workers,
@@ -135,6 +137,7 @@ impl Report {
             self.bytes_delivered,
             secs(self.sending),
             secs(self.wall),
+            secs(self.cpu),
             mib(self.rss_warm),
             mib(self.rss_end),
             mib(self.rss_max),
@@ -175,6 +178,7 @@ pub fn run(config: &Config) -> Report {
     let rt = runtime(config.workers, "soak");
     let workers = rt.handle().num_workers();
     let started = Instant::now();
+    let cpu_before = super::cpu_time();
     let outcome = rt.block_on(soak(config.clone()));
     drop(rt);
     let report = Report {
@@ -189,6 +193,7 @@ pub fn run(config: &Config) -> Report {
         rss_warm: outcome.rss_warm,
         rss_end: outcome.rss_end,
         rss_max: outcome.rss_max,
+        cpu: super::cpu_time().saturating_sub(cpu_before),
     };
     let growth = growth_percent(report.rss_warm, report.rss_end);
     assert!(
