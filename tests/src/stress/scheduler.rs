@@ -201,8 +201,11 @@ struct Shared {
 }
 
 impl Shared {
-    fn finish(&self) {
-        if self.finished.fetch_add(1, Ordering::AcqRel) + 1 == self.tasks {
+    /// Counts a child whose output has been consumed (added to its parent's
+    /// result or to the detached sum): when all `tasks - 1` children are, the
+    /// totals are final.
+    fn consumed(&self) {
+        if self.finished.fetch_add(1, Ordering::AcqRel) + 1 == self.tasks - 1 {
             self.all_finished.set();
         }
     }
@@ -261,6 +264,7 @@ fn node(shared: Arc<Shared>, i: u64) -> std::pin::Pin<Box<dyn Future<Output = u6
                             let r = child.await;
                             shared.detached_sum.fetch_add(r, Ordering::Relaxed);
                             shared.detached.fetch_add(1, Ordering::Relaxed);
+                            shared.consumed();
                         }));
                     } else {
                         awaited.push(corio::spawn(child));
@@ -274,8 +278,8 @@ fn node(shared: Arc<Shared>, i: u64) -> std::pin::Pin<Box<dyn Future<Output = u6
                 .unwrap_or_else(|e| panic!("seed {}: a child of task {i} failed: {e}", shared.seed));
             result = result.wrapping_add(r);
             shared.awaited.fetch_add(1, Ordering::Relaxed);
+            shared.consumed();
         }
-        shared.finish();
         result
     })
 }
@@ -327,7 +331,9 @@ pub fn run(config: &Config) -> Report {
             let root = corio::spawn(node(shared.clone(), 0))
                 .await
                 .expect("the root task failed");
-            shared.all_finished.wait().await;
+            if shared.tasks > 1 {
+                shared.all_finished.wait().await;
+            }
             for mailbox in &shared.mailboxes {
                 mailbox.shutdown(false);
             }
