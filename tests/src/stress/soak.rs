@@ -112,6 +112,12 @@ pub struct Report {
     pub rss_max: u64,
     /// CPU time (user + system, all threads) of the run.
     pub cpu: Duration,
+    /// Sleeps the senders made between messages.
+    pub sleeps: u64,
+    /// Mean time a sender's sleep woke up after its deadline.
+    pub sleep_late_mean: Duration,
+    /// Longest time a sender's sleep woke up after its deadline.
+    pub sleep_late_max: Duration,
 }
 
 impl Report {
@@ -128,7 +134,7 @@ impl Report {
     pub fn figures(&self) -> String {
         format!(
             "soak: clients={} workers={} seed={} messages={} deliveries={} bytes={} sending={}s wall={}s cpu={}s \
-             rss_warm={:.1}MiB rss_end={:.1}MiB rss_max={:.1}MiB growth={:+.2}% lost=0 out_of_order=0",
+             rss_warm={:.1}MiB rss_end={:.1}MiB rss_max={:.1}MiB growth={:+.2}% sleeps={} late_mean={}ms late_max={}ms lost=0 out_of_order=0",
             self.clients,
             self.workers,
             self.seed,
@@ -142,6 +148,9 @@ impl Report {
             mib(self.rss_end),
             mib(self.rss_max),
             growth_percent(self.rss_warm, self.rss_end),
+            self.sleeps,
+            self.sleep_late_mean.as_secs_f64() * 1000.0,
+            self.sleep_late_max.as_secs_f64() * 1000.0,
         )
     }
 }
@@ -194,6 +203,9 @@ pub fn run(config: &Config) -> Report {
         rss_end: outcome.rss_end,
         rss_max: outcome.rss_max,
         cpu: super::cpu_time().saturating_sub(cpu_before),
+        sleeps: outcome.sleeps,
+        sleep_late_mean: outcome.sleep_late_mean,
+        sleep_late_max: outcome.sleep_late_max,
     };
     let growth = growth_percent(report.rss_warm, report.rss_end);
     assert!(
@@ -208,7 +220,27 @@ pub fn run(config: &Config) -> Report {
     report
 }
 
+/// How late the senders' sleeps woke up, beyond what they asked for.
+#[derive(Default)]
+struct Lateness {
+    count: AtomicU64,
+    total_us: AtomicU64,
+    max_us: AtomicU64,
+}
+
+impl Lateness {
+    fn record(&self, late: Duration) {
+        let us = late.as_micros() as u64;
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.total_us.fetch_add(us, Ordering::Relaxed);
+        self.max_us.fetch_max(us, Ordering::Relaxed);
+    }
+}
+
 struct Outcome {
+    sleeps: u64,
+    sleep_late_mean: Duration,
+    sleep_late_max: Duration,
     messages: u64,
     deliveries: u64,
     bytes_delivered: u64,
@@ -356,6 +388,7 @@ async fn send(
     interval: Duration,
     start: Arc<Event>,
     deadline: Instant,
+    lateness: Arc<Lateness>,
 ) -> u64 {
     start.wait().await;
     let mut rng = Rng::for_item(seed.rotate_left(17), u64::from(id));
@@ -366,7 +399,9 @@ async fn send(
         if Instant::now() + wait >= deadline {
             break;
         }
+        let asleep = Instant::now();
         corio::sleep(wait).await;
+        lateness.record(asleep.elapsed().saturating_sub(wait));
         let line = format!("MSG {id} {n} {}\n", payload(seed, id, n));
         writer.write(line.as_bytes());
         n += 1;
@@ -478,6 +513,7 @@ async fn soak(config: Config) -> Outcome {
     }
     assert_eq!(hub.clients.lock().unwrap().len(), config.clients);
 
+    let lateness = Arc::new(Lateness::default());
     let start = Arc::new(Event::new());
     let begun = Instant::now();
     let deadline = begun + config.duration;
@@ -495,6 +531,7 @@ async fn soak(config: Config) -> Outcome {
             config.interval,
             start.clone(),
             deadline,
+            lateness.clone(),
         )));
         receivers.push(corio::spawn(receive(
             reader,
@@ -584,5 +621,11 @@ async fn soak(config: Config) -> Outcome {
         rss_warm,
         rss_end,
         rss_max: rss_max.load(Ordering::Relaxed).max(rss_end),
+        sleeps: lateness.count.load(Ordering::Relaxed),
+        sleep_late_mean: Duration::from_micros(
+            lateness.total_us.load(Ordering::Relaxed)
+                / lateness.count.load(Ordering::Relaxed).max(1),
+        ),
+        sleep_late_max: Duration::from_micros(lateness.max_us.load(Ordering::Relaxed)),
     }
 }
