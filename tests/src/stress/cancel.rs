@@ -251,7 +251,10 @@ async fn parked(shared: Arc<Shared>, i: u64, kind: Kind, socket: Option<Peer>) {
 }
 
 /// Cancels `targets` in a random order at random moments, from a task.
-async fn cancel_from_task(targets: Vec<(usize, Task<()>)>, seed: u64) -> (Vec<(usize, Task<()>)>, usize) {
+async fn cancel_from_task(
+    targets: Vec<(usize, Task<()>)>,
+    seed: u64,
+) -> (Vec<(usize, Task<()>)>, usize) {
     let mut rng = Rng::new(seed);
     let mut yes = 0;
     for (_, task) in &targets {
@@ -266,7 +269,10 @@ async fn cancel_from_task(targets: Vec<(usize, Task<()>)>, seed: u64) -> (Vec<(u
 }
 
 /// Cancels `targets` in a random order at random moments, from a plain thread.
-fn cancel_from_thread(targets: Vec<(usize, Task<()>)>, seed: u64) -> (Vec<(usize, Task<()>)>, usize) {
+fn cancel_from_thread(
+    targets: Vec<(usize, Task<()>)>,
+    seed: u64,
+) -> (Vec<(usize, Task<()>)>, usize) {
     let mut rng = Rng::new(seed);
     let mut yes = 0;
     for (_, task) in &targets {
@@ -314,7 +320,11 @@ pub fn run(config: &Config) -> Report {
     let report = rt.block_on(storm(config.clone(), rt.handle().clone()));
     let timers = rt.handle().num_timers();
     drop(rt);
-    assert_eq!(timers, 0, "seed {}: {timers} timers left in the wheel", config.seed);
+    assert_eq!(
+        timers, 0,
+        "seed {}: {timers} timers left in the wheel",
+        config.seed
+    );
     Report {
         workers,
         wall: started.elapsed(),
@@ -349,8 +359,9 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
     let mut peers = Vec::with_capacity(sockets);
     let drops = DropCounter::new();
     let mut per_kind = [0usize; 6];
-    let mut targets: Vec<Vec<(usize, Task<()>)>> =
-        (0..TASK_CANCELLERS + THREAD_CANCELLERS).map(|_| Vec::new()).collect();
+    let mut targets: Vec<Vec<(usize, Task<()>)>> = (0..TASK_CANCELLERS + THREAD_CANCELLERS)
+        .map(|_| Vec::new())
+        .collect();
     let mut kept = Vec::new();
     let mut rng = Rng::new(seed);
     let mut targeted = 0;
@@ -369,8 +380,13 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
             peers.push(theirs);
             (Kind::Socket, Some(ours))
         } else {
-            let kind = [Kind::Timer, Kind::Queue, Kind::Lock, Kind::Semaphore, Kind::Event]
-                [rng.below(5) as usize];
+            let kind = [
+                Kind::Timer,
+                Kind::Queue,
+                Kind::Lock,
+                Kind::Semaphore,
+                Kind::Event,
+            ][rng.below(5) as usize];
             (kind, None)
         };
         per_kind[kind as usize] += 1;
@@ -405,7 +421,8 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
             }));
         }
     }
-    let mut all: Vec<(usize, Task<()>, bool)> = kept.into_iter().map(|(i, t)| (i, t, false)).collect();
+    let mut all: Vec<(usize, Task<()>, bool)> =
+        kept.into_iter().map(|(i, t)| (i, t, false)).collect();
     let (mut by_tasks, mut by_threads) = (0, 0);
     let mut held = Some((lock_held, permits_held));
     for (c, canceller) in cancellers.into_iter().enumerate() {
@@ -456,7 +473,12 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
     drop(listener);
 
     let fail = |what: &str| format!("seed {seed}: {what}");
-    assert_eq!(completed + ended_cancelled, n, "{}", fail("tasks unaccounted for"));
+    assert_eq!(
+        completed + ended_cancelled,
+        n,
+        "{}",
+        fail("tasks unaccounted for")
+    );
     assert!(
         ended_cancelled <= by_tasks + by_threads,
         "{}",
@@ -465,7 +487,12 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
     assert_eq!(drops.count(), n, "{}", fail("futures dropped != tasks"));
 
     // Waiter lists, permits, the lock.
-    assert_eq!(shared.semaphore.waiters(), 0, "{}", fail("semaphore waiters left"));
+    assert_eq!(
+        shared.semaphore.waiters(),
+        0,
+        "{}",
+        fail("semaphore waiters left")
+    );
     assert_eq!(
         shared.semaphore.available_permits(),
         PERMITS,
@@ -473,7 +500,11 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
         fail("semaphore permits lost")
     );
     let most = shared.most_holders.load(Ordering::SeqCst);
-    assert!(most <= PERMITS, "{}", fail(&format!("{most} permit holders at once")));
+    assert!(
+        most <= PERMITS,
+        "{}",
+        fail(&format!("{most} permit holders at once"))
+    );
     assert_eq!(shared.lock.waiters(), 0, "{}", fail("lock waiters left"));
     let sections = shared.lock_sections.load(Ordering::SeqCst);
     {
@@ -481,7 +512,12 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
             .lock
             .try_lock()
             .unwrap_or_else(|_| panic!("{}", fail("the lock is still held")));
-        assert_eq!(*guard, sections, "{}", fail("the lock's counter lost an update"));
+        assert_eq!(
+            *guard,
+            sections,
+            "{}",
+            fail("the lock's counter lost an update")
+        );
     }
     assert_eq!(shared.event.waiters(), 0, "{}", fail("event waiters left"));
     assert_eq!(shared.queue.waiters(), 0, "{}", fail("queue waiters left"));
@@ -494,14 +530,16 @@ async fn storm(config: Config, handle: corio::Handle) -> Report {
         items_left += 1;
     }
     let (mut items_put, mut items_got) = (0, 0);
-    for id in 0..items as usize {
+    for (id, &left) in left.iter().enumerate() {
         let put = shared.put_ok[id].load(Ordering::SeqCst);
         let got = shared.got[id].load(Ordering::SeqCst);
         assert_eq!(
             put,
-            got + left[id],
+            got + left,
             "{}",
-            fail(&format!("item {id}: put {put} time(s), got {got}, left {}", left[id]))
+            fail(&format!(
+                "item {id}: put {put} time(s), got {got}, left {left}"
+            ))
         );
         items_put += u64::from(put);
         items_got += u64::from(got);

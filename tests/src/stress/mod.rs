@@ -122,7 +122,13 @@ pub fn rss_bytes() -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib * 1024)
 }
 
@@ -148,10 +154,10 @@ pub fn raise_fd_limit() -> u64 {
         };
         // SAFETY: `raised` is a valid rlimit; the call only reads it.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            return raised.rlim_cur as u64;
+            return raised.rlim_cur;
         }
     }
-    limit.rlim_cur as u64
+    limit.rlim_cur
 }
 
 /// CPU time (user + system) this process has used so far: next to a wall

@@ -273,9 +273,9 @@ fn node(shared: Arc<Shared>, i: u64) -> std::pin::Pin<Box<dyn Future<Output = u6
             }
         }
         for child in awaited {
-            let r = child
-                .await
-                .unwrap_or_else(|e| panic!("seed {}: a child of task {i} failed: {e}", shared.seed));
+            let r = child.await.unwrap_or_else(|e| {
+                panic!("seed {}: a child of task {i} failed: {e}", shared.seed)
+            });
             result = result.wrapping_add(r);
             shared.awaited.fetch_add(1, Ordering::Relaxed);
             shared.consumed();
@@ -368,12 +368,16 @@ pub fn run(config: &Config) -> Report {
         config.seed
     );
     assert!(
-        shared.mailboxes.iter().all(|m| m.qsize() == 0 && m.waiters() == 0),
+        shared
+            .mailboxes
+            .iter()
+            .all(|m| m.qsize() == 0 && m.waiters() == 0),
         "seed {}: a mailbox kept an item or a waiter",
         config.seed
     );
     assert!(
-        crate::eventually(Duration::from_secs(5), || rt.handle().num_alive_tasks() == 0),
+        crate::eventually(Duration::from_secs(5), || rt.handle().num_alive_tasks()
+            == 0),
         "seed {}: {} tasks still alive after every task finished",
         config.seed,
         rt.handle().num_alive_tasks()

@@ -288,9 +288,23 @@ pub fn run(config: &Config) -> Report {
         "{}",
         fail("blocking closures dropped != submitted")
     );
-    assert!(threads_before > workers, "{}", fail("no blocking thread ran"));
-    assert_eq!(threads_after, 0, "{}", fail("runtime threads left after shutdown"));
-    assert_eq!(fds_after, fds_before, "{}", fail("descriptors left open after shutdown"));
+    assert!(
+        threads_before > workers,
+        "{}",
+        fail("no blocking thread ran")
+    );
+    assert_eq!(
+        threads_after,
+        0,
+        "{}",
+        fail("runtime threads left after shutdown")
+    );
+    assert_eq!(
+        fds_after,
+        fds_before,
+        "{}",
+        fail("descriptors left open after shutdown")
+    );
     Report {
         tasks: n,
         workers,

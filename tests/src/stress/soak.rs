@@ -353,7 +353,9 @@ fn parse_hello(line: &[u8]) -> Option<u32> {
 fn payload(seed: u64, id: u32, n: u64) -> String {
     let mut rng = Rng::for_item(seed ^ (u64::from(id) << 40), n);
     let len = 8 + rng.below(65) as usize;
-    (0..len).map(|_| (b'a' + rng.below(26) as u8) as char).collect()
+    (0..len)
+        .map(|_| (b'a' + rng.below(26) as u8) as char)
+        .collect()
 }
 
 // ---- the clients -----------------------------------------------------------
@@ -437,12 +439,8 @@ async fn receive(mut reader: StreamReader, id: u32, clients: usize, seed: u64) -
             clients - 1 - fins
         );
         let text = std::str::from_utf8(&line).expect("ASCII lines");
-        let mut fields = text.trim_end().splitn(5, ' ');
-        let bad = || format!("seed {seed}: client {id}: malformed line {text:?}");
-        let seq: u64 = fields.next().and_then(|f| f.parse().ok()).expect(&bad());
-        let kind = fields.next().expect(&bad());
-        let sender: usize = fields.next().and_then(|f| f.parse().ok()).expect(&bad());
-        let n: u64 = fields.next().and_then(|f| f.parse().ok()).expect(&bad());
+        let (seq, kind, sender, n, body) = parse_line(text)
+            .unwrap_or_else(|| panic!("seed {seed}: client {id}: malformed line {text:?}"));
         assert!(
             last_seq.is_none_or(|last| seq > last),
             "seed {seed}: client {id}: line {seq} after line {last_seq:?}: out of order"
@@ -463,7 +461,6 @@ async fn receive(mut reader: StreamReader, id: u32, clients: usize, seed: u64) -
                     "seed {seed}: client {id}: message {n} of {sender} where {} was due (lost or reordered)",
                     next[sender]
                 );
-                let body = fields.next().unwrap_or("");
                 assert_eq!(
                     body,
                     payload(seed, sender as u32, n),
@@ -485,6 +482,16 @@ async fn receive(mut reader: StreamReader, id: u32, clients: usize, seed: u64) -
         }
     }
     Received { messages }
+}
+
+/// Splits `<seq> <kind> <sender> <n>[ <payload>]`.
+fn parse_line(text: &str) -> Option<(u64, &str, usize, u64, &str)> {
+    let mut fields = text.trim_end().splitn(5, ' ');
+    let seq = fields.next()?.parse().ok()?;
+    let kind = fields.next()?;
+    let sender = fields.next()?.parse().ok()?;
+    let n = fields.next()?.parse().ok()?;
+    Some((seq, kind, sender, n, fields.next().unwrap_or("")))
 }
 
 async fn soak(config: Config) -> Outcome {
@@ -608,7 +615,10 @@ async fn soak(config: Config) -> Outcome {
     server.close();
     server.wait_closed().await;
     assert_eq!(server.active_connections(), 0);
-    assert!(hub.clients.lock().unwrap().is_empty(), "a handler never left");
+    assert!(
+        hub.clients.lock().unwrap().is_empty(),
+        "a handler never left"
+    );
     hub.lines.shutdown(false);
     broadcaster.await.expect("the broadcaster failed");
     drop(writers);
