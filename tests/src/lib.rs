@@ -1,6 +1,8 @@
 //! Shared helpers of corio's integration tests: drop counters, a watchdog so a
 //! hang fails the test instead of stalling CI, and thread counting.
 
+pub mod stress;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

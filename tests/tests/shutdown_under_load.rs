@@ -1,13 +1,16 @@
-//! Shutdown under load: every pending future is dropped exactly once, its
-//! memory is freed, and no runtime thread is left behind. Alone in its test
-//! binary, so the allocation count sees no other test.
+//! Shutdown under load (the `stress` binary's `shutdown` scenario, CI-sized):
+//! the runtime is dropped while tasks wait on sockets, timers, queues, locks,
+//! events and `spawn_blocking`; every pending future is dropped exactly once,
+//! every runtime thread is joined, every descriptor closed, and the memory
+//! of the tasks freed. Alone in its test binary, so the allocation, thread
+//! and descriptor counts see no other test.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
 use std::time::Duration;
 
-use corio::Runtime;
-use corio_tests::{DropCounter, threads_named, within};
+use corio_tests::stress::shutdown;
+use corio_tests::within;
 
 /// Counts the bytes this test binary has allocated and not freed.
 struct Counting;
@@ -32,44 +35,27 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 #[test]
-fn shutdown_with_100k_pending_tasks_drops_and_frees_each_and_joins_every_thread() {
+fn shutdown_with_100k_pending_tasks_drops_and_frees_each_joins_every_thread_closes_every_fd() {
     within(Duration::from_secs(120), || {
-        // Warm up the thread-locals and lazily allocated statics of a runtime.
-        drop(Runtime::builder().worker_threads(2).build().unwrap());
+        // Warm up the thread-locals and lazily allocated statics of a runtime
+        // (and of the reactor: a socket pair, a listener).
+        shutdown::run(&shutdown::Config {
+            tasks: 200,
+            workers: 2,
+            seed: 1,
+        });
         let bytes_before = LIVE_BYTES.load(SeqCst);
 
-        let rt = Runtime::builder()
-            .worker_threads(2)
-            .thread_name("sdt")
-            .build()
-            .unwrap();
-        let drops = DropCounter::new();
-        let n = 100_000;
-        for i in 0..n {
-            let token = drops.token();
-            // Pending forever, in different ways: never polled, parked on
-            // another task, or parked after a first poll.
-            let task = rt.spawn(async move {
-                let _token = token;
-                if i % 3 == 0 {
-                    corio::yield_now().await;
-                }
-                std::future::pending::<()>().await;
-            });
-            drop(task); // detached: the runtime still owns the task
-        }
-        // A blocking closure running during shutdown is waited for.
-        let blocking = rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(50)));
-        drop(blocking);
-        assert!(threads_named("sdt-worker") == 2, "two workers run");
-        rt.shutdown();
+        let report = shutdown::run(&shutdown::Config {
+            tasks: 100_000,
+            workers: 2,
+            seed: 0x5EED_0003,
+        });
+        println!("{}", report.figures());
+        assert_eq!(report.dropped, 100_000);
+        assert_eq!(report.threads_after, 0);
+        assert_eq!(report.fds.0, report.fds.1);
 
-        assert_eq!(
-            drops.count(),
-            n,
-            "every pending future dropped exactly once"
-        );
-        assert_eq!(threads_named("sdt-"), 0, "every runtime thread joined");
         let leaked = LIVE_BYTES.load(SeqCst) - bytes_before;
         // 100 000 tasks are ~20 MB; what remains must be noise (thread-local
         // caches), not tasks.
