@@ -9,8 +9,9 @@
 # input in fuzz/artifacts/<target>/ and makes the script fail; reproduce it
 # with `cargo +nightly fuzz run -a <target> fuzz/artifacts/<target>/crash-...`.
 #
-# FUZZ_MERGE=1 merges the new coverage into the committed corpus afterwards
-# (libFuzzer's -merge=1 keeps only inputs that add coverage, so it stays small).
+# FUZZ_MERGE=1 rewrites the committed corpus afterwards as the smallest set of
+# inputs (old and new) that keeps every feature libFuzzer saw
+# (-set_cover_merge=1, what `cargo fuzz cmin` does, with a smaller result).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -33,8 +34,12 @@ for target in "${targets[@]}"; do
         continue
     fi
     if [[ "${FUZZ_MERGE:-0}" == 1 ]]; then
-        echo "--- merging new coverage into fuzz/corpus/$target"
-        cargo +nightly fuzz run -a --fuzz-dir fuzz "$target" "fuzz/corpus/$target" "$work" -- -merge=1
+        echo "--- merging new coverage into fuzz/corpus/$target (minimized)"
+        merged="fuzz/target/merged-corpus/$target"
+        rm -rf "$merged" && mkdir -p "$merged"
+        cargo +nightly fuzz run -a --fuzz-dir fuzz "$target" "$merged" "fuzz/corpus/$target" "$work" -- \
+            -set_cover_merge=1
+        rm -rf "fuzz/corpus/$target" && mv "$merged" "fuzz/corpus/$target"
     fi
 done
 

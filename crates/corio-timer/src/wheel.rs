@@ -655,7 +655,7 @@ mod tests {
         assert_eq!(*log.lock().unwrap(), vec![2]);
     }
 
-    /// Regression (found by the timer_wheel fuzz target): a jump of the
+    /// Regression (found by the wheel's model, `testing.rs`): a jump of the
     /// clock to `MAX_TICK` with a timer parked beyond the span walked the top
     /// level once per rotation, 2^25 passes (0.85 s in release) in one call.
     #[test]

@@ -542,7 +542,7 @@ mod tests {
         }
     }
 
-    /// Regression (found by the stream_reader target): `readexactly(n)`
+    /// Regression (found by this model's proptest): `readexactly(n)`
     /// reserved `n` bytes before any arrived, so a huge `n` (a length read
     /// from a peer's header) allocated gigabytes, or panicked with "capacity
     /// overflow", instead of reporting the short stream.
