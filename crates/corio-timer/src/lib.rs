@@ -113,6 +113,9 @@ mod loom;
 #[cfg(all(loom, test))]
 mod loom_models;
 mod sleep;
+#[cfg(any(all(test, not(loom)), feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod timeout;
 mod timer;
 mod wheel;

@@ -63,6 +63,9 @@ mod gather;
 mod group;
 mod introspect;
 mod shield;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod wait;
 
 pub use gather::{

@@ -754,7 +754,10 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
                     expected: Some(n),
                 })));
             }
-            let want = (n - have).max(self.chunk.min(n));
+            // Room for the rest, but at most MAX_CHUNK more per read: the
+            // buffer grows as bytes arrive, never by a length the peer may
+            // have chosen (a 4 GiB `n` read from a header) before they do.
+            let want = (n - have).min(MAX_CHUNK).max(self.chunk.min(n));
             ready!(self.poll_fill(cx, want))?;
         }
     }
