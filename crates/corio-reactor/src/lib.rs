@@ -59,8 +59,11 @@
 //! [`Source::poll_write_with`] returns `WouldBlock`, and only if no event
 //! arrived since that operation read the word (same tick), so an edge that
 //! arrives during a failed attempt is not lost. A source starts readable and
-//! writable, so the first read or write after `accept`/`connect` is tried at
-//! once instead of waiting one reactor round for the initial edge. Hang-ups
+//! writable, so the first read or write after `accept` is tried at once
+//! instead of waiting one reactor round for the initial edge. A client that
+//! has just connected starts writable only: its peer has had no time to send
+//! anything, so a first read would only meet `WouldBlock` (bytes that do come
+//! early are reported by the registration's initial edge). Hang-ups
 //! and errors make both directions ready; the operation then reports EOF or
 //! the error.
 //!

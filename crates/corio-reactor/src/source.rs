@@ -322,6 +322,19 @@ impl Source {
     }
 
     /// Clears the bit `event` saw, unless a newer event arrived since.
+    /// Drops the optimistic start in `direction` while no event has been
+    /// delivered yet (tick 0): for a fresh socket whose first operation in
+    /// that direction would only meet `WouldBlock`, such as the first read of
+    /// a client that has just connected. A real edge from the reactor (the
+    /// registration reports an fd that is already ready) keeps its bit.
+    pub(crate) fn clear_initial_readiness(&self, direction: Direction) {
+        let bit = match direction {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        };
+        self.clear_readiness(ReadyEvent { tick: 0, bit });
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         let mut current = self.readiness.load(Acquire);
         while current >> TICK_SHIFT == event.tick && current & event.bit != 0 {

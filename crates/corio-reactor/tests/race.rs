@@ -208,3 +208,43 @@ fn concurrent_notifies_never_leave_the_parker_deaf() {
         parker.join().unwrap();
     });
 }
+
+/// A client that has just connected starts with no optimistic read (its first
+/// read would almost always meet `WouldBlock`): bytes the server sends at
+/// once, racing with the client's registration, must still be reported by
+/// the reactor, over TCP and over Unix sockets.
+#[test]
+fn a_greeting_sent_while_the_client_registers_is_not_lost() {
+    const CONNECTIONS: usize = if cfg!(debug_assertions) { 300 } else { 3_000 };
+    watchdog(Duration::from_secs(120), || {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let _driver = Driver::start(reactor.clone());
+        let _guard = reactor.handle().enter();
+
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let tcp_addr = tcp.local_addr().unwrap();
+        let dir = std::env::temp_dir().join(format!("corio-greeting-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let unix = std::os::unix::net::UnixListener::bind(&dir).unwrap();
+        let greeter = thread::spawn(move || {
+            use std::io::Write;
+            for _ in 0..CONNECTIONS {
+                tcp.accept().unwrap().0.write_all(b"hello").unwrap();
+                unix.accept().unwrap().0.write_all(b"hello").unwrap();
+            }
+        });
+        block_on_thread(async {
+            for _ in 0..CONNECTIONS {
+                let mut greeting = [0u8; 5];
+                let client = TcpStream::connect(tcp_addr).await.unwrap();
+                client.read_exact(&mut greeting).await.unwrap();
+                assert_eq!(&greeting, b"hello");
+                let client = UnixStream::connect(&dir).await.unwrap();
+                client.read_exact(&mut greeting).await.unwrap();
+                assert_eq!(&greeting, b"hello");
+            }
+        });
+        greeter.join().unwrap();
+        std::fs::remove_file(&dir).unwrap();
+    });
+}

@@ -314,6 +314,10 @@ impl TcpStream {
         let stream = TcpStream {
             io: Async::new_nonblocking(net::TcpStream::from(socket))?,
         };
+        // A client speaks first far more often than it finds bytes waiting
+        // the moment it connects: skip the optimistic first read (a syscall
+        // that would give `WouldBlock`); the reactor reports any early bytes.
+        stream.io.source().clear_initial_readiness(Direction::Read);
         poll_fn(|cx| stream.poll_connected(cx)).await?;
         Ok(stream)
     }

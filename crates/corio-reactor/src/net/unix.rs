@@ -265,6 +265,8 @@ impl UnixStream {
         let stream = UnixStream {
             io: Async::new_nonblocking(net::UnixStream::from(std::os::fd::OwnedFd::from(socket)))?,
         };
+        // As for TCP: no optimistic first read on a client that just connected.
+        stream.io.source().clear_initial_readiness(Direction::Read);
         poll_fn(|cx| stream.poll_connected(cx)).await?;
         Ok(stream)
     }
