@@ -449,6 +449,62 @@ fn a_task_woken_by_a_timer_that_panics_reports_to_its_awaiter() {
     });
 }
 
+/// The worker parked in the driver is the one that blocks: a timer wakes a
+/// task there and the task blocks its thread for 2 s, while the other worker
+/// sleeps on its condvar. Timers and I/O must not wait for the blocked
+/// worker: the sleeper takes over the driver.
+#[test]
+fn a_task_woken_by_the_driver_that_blocks_leaves_timers_and_io_served() {
+    const HOG: Duration = Duration::from_secs(2);
+    const BOUND: Duration = Duration::from_millis(700);
+    within(LIMIT, || {
+        let rt = corio::Runtime::builder().worker_threads(2).build().unwrap();
+        let (ran_tx, ran_rx) = std::sync::mpsc::channel::<(&'static str, Instant)>();
+        let socket = rt
+            .block_on(corio::net::UdpSocket::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = socket.local_addr().unwrap();
+        let start = Instant::now();
+        // Spawned from outside, so that every worker is asleep when the
+        // timers come due: the task the 50 ms timer wakes runs on the worker
+        // that holds the driver, and blocks it.
+        let hog = rt.spawn(async move {
+            corio::sleep(Duration::from_millis(50)).await;
+            std::thread::sleep(HOG);
+        });
+        let tx = ran_tx.clone();
+        drop(rt.spawn(async move {
+            corio::sleep(Duration::from_millis(150)).await;
+            tx.send(("timer", Instant::now())).unwrap();
+        }));
+        let tx = ran_tx;
+        drop(rt.spawn(async move {
+            let mut buf = [0u8; 4];
+            socket.recv_from(&mut buf).await.unwrap();
+            tx.send(("io", Instant::now())).unwrap();
+        }));
+        std::thread::sleep(Duration::from_millis(100)); // the hog is running by now
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .send_to(b"x", addr)
+            .unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let (name, at) = ran_rx.recv().unwrap();
+            let delay = at.saturating_duration_since(start);
+            assert!(
+                delay < BOUND,
+                "'{name}' came {delay:?} after the start, behind a driver worker blocked for {HOG:?}"
+            );
+            seen.push(name);
+        }
+        seen.sort();
+        assert_eq!(seen, ["io", "timer"]);
+        assert!(!hog.is_finished(), "all of that happened during the hog");
+        rt.block_on(hog).unwrap();
+    });
+}
+
 #[test]
 fn a_worker_blocked_for_2s_holds_back_neither_its_queued_tasks_nor_timers_nor_io() {
     const HOG: Duration = Duration::from_secs(2);

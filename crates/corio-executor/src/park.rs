@@ -52,7 +52,11 @@ pub trait Park: Send + Sync + 'static {
 
 #[cfg(loom)]
 use crate::loom::Arc;
-use crate::loom::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::SeqCst, wait_timeout};
+use crate::loom::{
+    AtomicBool, AtomicUsize, Condvar, Mutex,
+    Ordering::{Relaxed, SeqCst},
+    wait_timeout,
+};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -172,6 +176,12 @@ impl Park for CondvarPark {
 pub(crate) struct DriverSlot {
     driver: std::sync::Arc<dyn Park>,
     busy: AtomicBool,
+    /// Taken by the one condvar sleeper that wakes now and then to check on
+    /// the driver (see [`Parker::park`]).
+    sentry: AtomicBool,
+    /// Bumped each time a worker enters the driver (to wait or just to poll
+    /// events): the sentry's sign that the driver is attended.
+    visits: AtomicUsize,
 }
 
 impl DriverSlot {
@@ -179,6 +189,8 @@ impl DriverSlot {
         DriverSlot {
             driver,
             busy: AtomicBool::new(false),
+            sentry: AtomicBool::new(false),
+            visits: AtomicUsize::new(0),
         }
     }
 
@@ -188,6 +200,14 @@ impl DriverSlot {
 
     fn unlock(&self) {
         self.busy.store(false, SeqCst);
+    }
+
+    fn claim_sentry(&self) -> bool {
+        !self.sentry.load(SeqCst) && !self.sentry.swap(true, SeqCst)
+    }
+
+    fn release_sentry(&self) {
+        self.sentry.store(false, SeqCst);
     }
 
     /// Polls the driver for events without blocking, unless another thread is in it.
@@ -204,6 +224,7 @@ impl DriverSlot {
     /// that waker, so the process's panic hook, which already ran, is where it
     /// is reported; the worker and the driver slot carry on.
     fn park_driver(&self, timeout: Option<Duration>) {
+        self.visits.fetch_add(1, Relaxed);
         let _ =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.driver.park(timeout)));
     }
@@ -224,6 +245,36 @@ pub(crate) struct Parker {
     driver: Option<std::sync::Arc<DriverSlot>>,
 }
 
+/// A worker's sentry state across the rounds of one park (see [`Parker::park`]).
+#[derive(Debug)]
+pub(crate) struct Sentry {
+    /// How long the next sentry round sleeps.
+    pub(crate) timeout: Duration,
+    /// The driver's visit count when this worker last went to sleep as the
+    /// sentry: a different count later means the driver was attended.
+    visits_seen: Option<usize>,
+}
+
+impl Sentry {
+    pub(crate) fn new(timeout: Duration) -> Sentry {
+        Sentry {
+            timeout,
+            visits_seen: None,
+        }
+    }
+}
+
+/// Where [`Parker::park`] slept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Parked {
+    /// In the driver.
+    InDriver,
+    /// On the condvar, until unparked.
+    OnCondvar,
+    /// On the condvar as the sentry: until unparked or the sentry's timeout.
+    AsSentry,
+}
+
 impl Parker {
     pub(crate) fn new(driver: Option<std::sync::Arc<DriverSlot>>) -> Parker {
         Parker {
@@ -232,32 +283,58 @@ impl Parker {
         }
     }
 
-    /// Blocks until unparked (or a driver event, or a spurious wake-up).
-    /// In the driver, also returns after `watch`; returns whether it was in
-    /// the driver (only that worker watches: the others sleep until unparked).
-    pub(crate) fn park(&self, watch: Option<Duration>) -> bool {
-        if let Some(slot) = &self.driver {
-            if self.own.state.load(SeqCst) == NOTIFIED {
-                self.own.state.store(EMPTY, SeqCst);
-                return false;
-            }
-            if slot.try_lock() {
-                if self
-                    .own
-                    .state
-                    .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
-                    .is_ok()
-                {
-                    slot.park_driver(watch);
-                }
-                // Leave the driver, consuming any unpark that arrived meanwhile.
-                self.own.state.store(EMPTY, SeqCst);
-                slot.unlock();
-                return true;
-            }
+    /// Blocks until unparked (or a driver event, or a spurious wake-up), in
+    /// the driver if it is free, else on this worker's condvar.
+    ///
+    /// In the driver it also returns after `watch`, if given (the worker loop
+    /// passes one while another worker is awake, to look for a task stuck in
+    /// a busy worker's LIFO slot).
+    ///
+    /// On the condvar, one sleeper at a time is the *sentry*: it also returns
+    /// after `sentry.timeout`. The worker that holds the driver may leave it
+    /// to run a task that then blocks its thread for seconds. A sentry that
+    /// finds the driver free and not entered by anyone for a whole round takes
+    /// it over, so timers and I/O keep being served. A driver that busy
+    /// workers keep polling between tasks is left to them (taking it would
+    /// move the tasks it wakes to another thread). The worker loop doubles the
+    /// timeout each round up to a cap, so an idle runtime wakes a few times a
+    /// second at most, and only that one thread.
+    pub(crate) fn park(&self, watch: Option<Duration>, sentry: &mut Sentry) -> Parked {
+        let Some(slot) = &self.driver else {
+            self.own.park(None);
+            return Parked::OnCondvar;
+        };
+        if self.own.state.load(SeqCst) == NOTIFIED {
+            self.own.state.store(EMPTY, SeqCst);
+            return Parked::OnCondvar;
         }
+        let attended = sentry
+            .visits_seen
+            .is_some_and(|seen| seen != slot.visits.load(Relaxed));
+        if !attended && slot.try_lock() {
+            sentry.visits_seen = None;
+            if self
+                .own
+                .state
+                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+                .is_ok()
+            {
+                slot.park_driver(watch);
+            }
+            // Leave the driver, consuming any unpark that arrived meanwhile.
+            self.own.state.store(EMPTY, SeqCst);
+            slot.unlock();
+            return Parked::InDriver;
+        }
+        if slot.claim_sentry() {
+            sentry.visits_seen = Some(slot.visits.load(Relaxed));
+            self.own.park(Some(sentry.timeout));
+            slot.release_sentry();
+            return Parked::AsSentry;
+        }
+        sentry.visits_seen = None;
         self.own.park(None);
-        false
+        Parked::OnCondvar
     }
 
     pub(crate) fn unpark(&self) {
@@ -329,7 +406,7 @@ mod loom_tests {
             let parker = Arc::new(Parker::new(Some(slot)));
             let unparker = parker.clone();
             let t = loom::thread::spawn(move || unparker.unpark());
-            parker.park(None);
+            parker.park(None, &mut Sentry::new(Duration::from_millis(10)));
             t.join().unwrap();
         });
     }

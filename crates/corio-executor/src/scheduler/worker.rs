@@ -26,10 +26,17 @@ use crate::metrics::WorkerCounters;
 use crate::task::{Header, Notified};
 
 use super::{LifoSlot, Shared};
+use crate::park::{Parked, Sentry};
 
 /// How often the worker parked in the driver looks for a task stuck in a busy
 /// worker's LIFO slot (only while some worker is awake; an idle runtime sleeps).
 const WATCH: Duration = Duration::from_millis(10);
+
+/// The first and the longest sleep of the sentry, the one condvar sleeper that
+/// checks whether the driver was left unattended (see `Parker::park`): a task
+/// that blocks the driver's worker holds timers and I/O back this long at most.
+const SENTRY_FIRST: Duration = Duration::from_millis(10);
+const SENTRY_MAX: Duration = Duration::from_millis(250);
 
 /// The worker-local half of a worker, reachable from its thread only.
 pub(crate) struct WorkerCtx {
@@ -249,21 +256,26 @@ impl WorkerCtx {
         }
         let parker = &self.shared.remotes[self.index].parker;
         self.note_lifo_slots();
+        let mut sentry = Sentry::new(SENTRY_FIRST);
         loop {
             // While another worker is awake, look every WATCH for a task stuck
             // in its LIFO slot (it may be blocked in a long poll).
             let watch = (idle.num_unparked() > 0).then_some(WATCH);
             self.counters.add_park();
             self.in_driver.set(true);
-            let watched = parker.park(watch);
+            let parked = parker.park(watch, &mut sentry);
             self.in_driver.set(false);
             if self.shared.is_shutdown() {
                 return;
             }
-            if watched && watch.is_some() {
-                if let Some(task) = self.take_stuck_lifo_task() {
-                    self.local.push(task);
+            match parked {
+                Parked::InDriver if watch.is_some() => {
+                    if let Some(task) = self.take_stuck_lifo_task() {
+                        self.local.push(task);
+                    }
                 }
+                Parked::AsSentry => sentry.timeout = (sentry.timeout * 2).min(SENTRY_MAX),
+                _ => {}
             }
             if !self.local.is_empty()
                 || (self.shared.config.single_fifo && !self.shared.injector.is_empty())
