@@ -131,7 +131,7 @@ pub struct WorkerMetrics {
 /// let pool = rt.handle().metrics().blocking;
 /// assert!(pool.threads >= 1 && pool.idle_threads <= pool.threads);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BlockingMetrics {
     /// Pool threads alive.
@@ -177,6 +177,16 @@ impl ExecutorMetrics {
     /// ```
     pub fn total_polls(&self) -> u64 {
         self.workers.iter().map(|w| w.polls).sum()
+    }
+
+    /// Successful steals (each takes a batch), summed over the workers.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().metrics().total_steal_batches(), 0);
+    /// ```
+    pub fn total_steal_batches(&self) -> u64 {
+        self.workers.iter().map(|w| w.steal_batches).sum()
     }
 
     /// Tasks stolen between workers, summed over the workers.

@@ -44,7 +44,7 @@ use std::future::Future;
 
 mod runtime;
 
-pub use corio_executor::{BlockingMetrics, WorkerMetrics};
+pub use corio_executor::{BlockingMetrics, ExecutorMetrics, WorkerMetrics};
 pub use corio_executor::{NoRuntime, SlowPoll, Task, TaskError, TaskId, TaskInfo, TaskState};
 pub use corio_executor::{YieldNow, spawn, spawn_blocking, yield_now};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics};

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use corio_executor::park::Park;
 use corio_executor::{
-    BlockingMetrics, EnterGuard as ExecutorGuard, NoRuntime, SlowPoll, Task, TaskError, TaskInfo,
-    WeakHandle, WorkerMetrics,
+    EnterGuard as ExecutorGuard, ExecutorMetrics, NoRuntime, SlowPoll, Task, TaskError, TaskInfo,
+    WeakHandle,
 };
 use corio_reactor::{EnterGuard as ReactorGuard, Reactor, ReactorHandle};
 use corio_timer::{EnterGuard as TimerGuard, Timer, TimerHandle};
@@ -518,76 +518,23 @@ impl fmt::Debug for Handle {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RuntimeMetrics {
-    /// One entry per worker thread, by index: tasks run (`polls`), steals
-    /// (`steal_batches`, `stolen_tasks`), `parks`, `local_queue_depth`.
-    pub workers: Vec<WorkerMetrics>,
-    /// Tasks in the global injector queue (spawns from outside the workers, and wake-ups from other threads).
-    pub injector_depth: usize,
-    /// The blocking pool: threads, idle threads, closures running and queued.
-    pub blocking: BlockingMetrics,
-    /// Tasks spawned and not yet finished (blocking closures excluded).
-    pub alive_tasks: usize,
+    /// The executor's figures: per worker, tasks run (`polls`), steals
+    /// (`steal_batches`, `stolen_tasks`), `parks` and `local_queue_depth`;
+    /// the injector's depth, the blocking pool, live tasks; and their totals.
+    /// Also reachable directly on the snapshot (`metrics.workers`,
+    /// `metrics.total_polls()`), through `Deref`.
+    pub executor: ExecutorMetrics,
     /// Pending timers in the timer wheel.
     pub timers: usize,
     /// I/O sources (sockets) registered with the reactor.
     pub io_sources: usize,
 }
 
-impl RuntimeMetrics {
-    /// Task runs, summed over the workers.
-    ///
-    /// ```
-    /// let rt = corio::Runtime::new().unwrap();
-    /// assert_eq!(rt.metrics().total_polls(), 0);
-    /// ```
-    pub fn total_polls(&self) -> u64 {
-        self.workers.iter().map(|w| w.polls).sum()
-    }
+impl std::ops::Deref for RuntimeMetrics {
+    type Target = ExecutorMetrics;
 
-    /// Successful steals (each takes a batch), summed over the workers.
-    ///
-    /// ```
-    /// let rt = corio::Runtime::new().unwrap();
-    /// assert_eq!(rt.metrics().total_steal_batches(), 0);
-    /// ```
-    pub fn total_steal_batches(&self) -> u64 {
-        self.workers.iter().map(|w| w.steal_batches).sum()
-    }
-
-    /// Tasks stolen between workers, summed over the workers.
-    ///
-    /// ```
-    /// let rt = corio::Runtime::new().unwrap();
-    /// assert_eq!(rt.metrics().total_stolen_tasks(), 0);
-    /// ```
-    pub fn total_stolen_tasks(&self) -> u64 {
-        self.workers.iter().map(|w| w.stolen_tasks).sum()
-    }
-
-    /// Parks, summed over the workers.
-    ///
-    /// ```
-    /// let rt = corio::Runtime::new().unwrap();
-    /// let parks = rt.metrics().total_parks(); // idle workers park soon after they start
-    /// # let _ = parks;
-    /// ```
-    pub fn total_parks(&self) -> u64 {
-        self.workers.iter().map(|w| w.parks).sum()
-    }
-
-    /// Tasks queued right now: every worker's local queue plus the injector.
-    ///
-    /// ```
-    /// let rt = corio::Runtime::new().unwrap();
-    /// assert_eq!(rt.metrics().total_queue_depth(), 0);
-    /// ```
-    pub fn total_queue_depth(&self) -> usize {
-        self.injector_depth
-            + self
-                .workers
-                .iter()
-                .map(|w| w.local_queue_depth)
-                .sum::<usize>()
+    fn deref(&self) -> &ExecutorMetrics {
+        &self.executor
     }
 }
 
@@ -775,12 +722,8 @@ impl Handle {
     /// assert_eq!((m.timers, m.io_sources), (0, 0));
     /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
-        let executor = self.executor.metrics();
         RuntimeMetrics {
-            workers: executor.workers,
-            injector_depth: executor.injector_depth,
-            blocking: executor.blocking,
-            alive_tasks: executor.alive_tasks,
+            executor: self.executor.metrics(),
             timers: self.num_timers(),
             io_sources: self.num_io_sources(),
         }
