@@ -188,3 +188,32 @@ impl Default for StoryLog {
         Self::new()
     }
 }
+
+/// Closes `socket` with `SO_LINGER` 0, so its peer gets a reset (`ECONNRESET`),
+/// not an end of stream.
+///
+/// ```
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+/// let (server, _) = listener.accept().unwrap();
+/// corio_tests::reset_connection(server);
+/// # drop(client);
+/// ```
+pub fn reset_connection(socket: impl std::os::fd::AsRawFd) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket fd and a `linger` of the right size.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "setsockopt(SO_LINGER)");
+    drop(socket);
+}

@@ -621,27 +621,6 @@ impl Drop for SigpipeCounter {
     }
 }
 
-/// Closes `stream` with `SO_LINGER` 0: the peer gets a reset, not an end of stream.
-fn reset(stream: std::net::TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid socket fd and a `linger` of the right size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "setsockopt(SO_LINGER)");
-    drop(stream);
-}
-
 fn is_reset(err: &io::Error) -> bool {
     matches!(
         err.kind(),
@@ -679,7 +658,7 @@ fn a_peer_reset_mid_write_is_an_error_for_the_writer_and_no_sigpipe() {
             let mut peer = std::net::TcpStream::connect(server.local_addr()).unwrap();
             let mut head = [0u8; 64 * 1024];
             peer.read_exact(&mut head).unwrap(); // the writer is mid-stream
-            reset(peer);
+            corio_tests::reset_connection(peer);
             let err = corio::to_thread(move || rx.recv_timeout(LIMIT).unwrap()).await;
             assert!(is_reset(&err), "{err:?}");
             assert!(server.is_serving());
@@ -707,7 +686,7 @@ fn a_peer_reset_mid_write_is_an_error_for_the_writer_and_no_sigpipe() {
             });
             let mut peer = std::net::TcpStream::connect(addr).unwrap();
             peer.read_exact(&mut head).unwrap();
-            reset(peer);
+            corio_tests::reset_connection(peer);
             let (first, again, vectored) = writer.await.unwrap();
             assert!(is_reset(&first), "{first:?}");
             assert!(is_reset(&again), "{again:?}");

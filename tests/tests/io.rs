@@ -5,7 +5,6 @@
 //! (it lowers a process-wide limit).
 
 use std::io::{self, SeekFrom};
-use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -239,26 +238,6 @@ fn connecting_to_a_closed_port_is_refused() {
     });
 }
 
-/// Closes `stream` with `SO_LINGER` 0, so the peer gets a reset, not an end of stream.
-fn reset(stream: TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid socket fd and a `linger` of the right size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "setsockopt(SO_LINGER)");
-    drop(stream);
-}
-
 #[test]
 fn a_peer_reset_mid_read_fails_only_that_stream() {
     run(|| async {
@@ -296,7 +275,7 @@ fn a_peer_reset_mid_read_fails_only_that_stream() {
         let victim = TcpStream::connect(server.local_addr()).await.unwrap();
         let victim_addr = victim.local_addr().unwrap().to_string();
         victim.write_all(b"half a li").await.unwrap();
-        reset(victim);
+        corio_tests::reset_connection(victim);
 
         let (peer, outcome) = rx.recv().await.unwrap();
         assert_eq!(peer, victim_addr);
