@@ -98,7 +98,7 @@ pub(crate) struct Remote {
 pub(crate) struct LifoSlot(AtomicPtr<Header>);
 
 impl LifoSlot {
-    fn new() -> LifoSlot {
+    pub(crate) fn new() -> LifoSlot {
         LifoSlot(AtomicPtr::new(std::ptr::null_mut()))
     }
 

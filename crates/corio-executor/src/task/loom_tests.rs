@@ -1,4 +1,4 @@
-//! loom models of the task state word and the join hand-off, run with
+//! loom models of the task state word, the join hand-off and the LIFO slot, run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p corio-executor --release --lib`.
 //!
 //! Each model drives real task cells through a mock scheduler (a queue the
@@ -286,5 +286,27 @@ fn cancel_idle_task_against_wake() {
         );
         assert!(block_on(task).unwrap_err().is_cancelled());
         assert_eq!(probe.drops.load(SeqCst), 1);
+    });
+}
+
+/// A worker's LIFO slot, emptied by its owner and by a worker taking a task
+/// stuck there at the same time: exactly one of them gets the task, it runs
+/// once, and (loom's leak check) its cell is freed exactly once.
+#[test]
+fn lifo_slot_take_against_take() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let task = mock.spawn(async { 7 });
+        let queued = mock.0.lock().pop_front().expect("spawned tasks are queued");
+        let slot = Arc::new(crate::scheduler::LifoSlot::new());
+        assert!(slot.replace(Some(queued)).is_none());
+        let thief = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.take().map(Notified::run).is_some())
+        };
+        let owner_ran = slot.take().map(Notified::run).is_some();
+        let thief_ran = thief.join().unwrap();
+        assert!(owner_ran ^ thief_ran, "exactly one side takes the task");
+        assert_eq!(block_on(task).unwrap(), 7);
     });
 }
