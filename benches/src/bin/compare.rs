@@ -89,6 +89,10 @@ struct Args {
     only: Option<String>,
     /// Run one runtime only (for `perf`/`strace`/`valgrind` of one side).
     side: Option<String>,
+    /// Worker threads per runtime (the published tables use [`WORKERS`]).
+    workers: usize,
+    /// Print every round's sample, not only the medians.
+    samples: bool,
 }
 
 fn parse_args() -> Args {
@@ -98,6 +102,8 @@ fn parse_args() -> Args {
         group: None,
         only: None,
         side: None,
+        workers: WORKERS,
+        samples: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -107,10 +113,14 @@ fn parse_args() -> Args {
             "--group" => args.group = it.next(),
             "--only" => args.only = it.next(),
             "--side" => args.side = it.next(),
+            "--workers" => {
+                args.workers = it.next().and_then(|n| n.parse().ok()).expect("--workers N")
+            }
+            "--samples" => args.samples = true,
             "--bench" => {} // passed by `cargo bench`; ignored
             other => {
                 panic!(
-                    "unknown argument {other}; use --rounds N, --write, --group G, --only NAME, --side corio|tokio"
+                    "unknown argument {other}; use --rounds N, --write, --group G, --only NAME, --side corio|tokio, --workers N, --samples"
                 )
             }
         }
@@ -168,8 +178,12 @@ fn fmt_sample(s: Sample) -> String {
 
 fn main() {
     let args = parse_args();
-    let corio = Corio::with_workers(WORKERS);
-    let tokio = Tokio::with_workers(WORKERS);
+    let corio = Corio::with_workers(args.workers);
+    let tokio = Tokio::with_workers(args.workers);
+    assert!(
+        !args.write || args.workers == WORKERS,
+        "--write publishes {WORKERS}-worker tables; drop --workers"
+    );
     for group in GROUPS
         .iter()
         .filter(|g| args.group.as_deref().is_none_or(|n| n == g.name))
@@ -198,6 +212,16 @@ fn main() {
                     t.push((group.run_tokio)(&tokio, workload));
                     c.push((group.run_corio)(&corio, workload));
                 }
+            }
+            if args.samples {
+                let show = |s: &[Sample]| {
+                    s.iter()
+                        .map(|s| fmt_duration(s.value))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                eprintln!("{workload:>18}: corio rounds {}", show(&c));
+                eprintln!("{workload:>18}: tokio rounds {}", show(&t));
             }
             let (c, t) = (median(&mut c), median(&mut t));
             let ratio = c.value.as_secs_f64() / t.value.as_secs_f64().max(1e-9);
@@ -229,7 +253,7 @@ fn main() {
         let (begin, end) = markers(group.name);
         let table = format!(
             "{begin}\n{}\n\n| workload | measure | corio (median) | tokio (median) | corio / tokio | target | |\n| --- | --- | --- | --- | --- | --- | --- |\n{}\n{end}",
-            provenance(args.rounds),
+            provenance(&args),
             rows.join("\n")
         );
         println!("{table}");
@@ -272,7 +296,7 @@ fn debug_cost(args: &Args, plain: &Corio) {
     let (begin, end) = markers("debug_cost");
     let table = format!(
         "{begin}\n{}\n\n| workload | debug off (median) | debug on (median) | on / off |\n| --- | --- | --- | --- |\n| spawn_many | {} | {} | {ratio:.2} |\n{end}",
-        provenance(args.rounds),
+        provenance(args),
         fmt_sample(off),
         fmt_sample(on)
     );
@@ -289,7 +313,8 @@ fn markers(group: &str) -> (String, String) {
     )
 }
 
-fn provenance(rounds: usize) -> String {
+fn provenance(args: &Args) -> String {
+    let (rounds, workers) = (args.rounds, args.workers);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -300,7 +325,7 @@ fn provenance(rounds: usize) -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
-        "{WORKERS} worker threads each, median of {rounds} alternating rounds, one process. \
+        "{workers} worker threads each, median of {rounds} alternating rounds, one process. \
          Machine: {cpu}, {cores} cores. \
          Command: `cargo run --release -p corio-benches --bin compare -- --rounds {rounds} --write`."
     )
