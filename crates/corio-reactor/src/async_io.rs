@@ -18,8 +18,7 @@ const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
 const SEND_FLAGS: libc::c_int = 0;
 
-/// At most this many buffers per `sendmsg` (Linux's `IOV_MAX`; more is `EMSGSIZE`).
-const MAX_IOVECS: usize = 1024;
+use crate::stream_read::MAX_IOVECS;
 
 /// An I/O object registered with a reactor, as in `async-io`.
 ///
@@ -98,25 +97,30 @@ impl<T: AsFd> Async<T> {
     /// ```
     pub fn new_in(io: T, handle: &ReactorHandle) -> io::Result<Async<T>> {
         socket2::SockRef::from(&io).set_nonblocking(true)?;
-        Async::new_nonblocking_in(io, handle)
-    }
-
-    /// Registers `io`, which the caller has already put in non-blocking mode.
-    pub(crate) fn new_nonblocking(io: T) -> io::Result<Async<T>> {
-        let handle = ReactorHandle::try_current()?;
-        Async::new_nonblocking_in(io, &handle)
-    }
-
-    fn new_nonblocking_in(io: T, handle: &ReactorHandle) -> io::Result<Async<T>> {
         let fd = io.as_fd().as_raw_fd();
         // SAFETY: `io` owns `fd` and is dropped only after `deregister`
         // (see `Drop` and `into_inner`).
         let source = unsafe { handle.register(fd) }?;
-        Ok(Async {
+        Ok(Async::with_source(io, handle, source))
+    }
+
+    /// Registers the socket `io`, which the caller has already put in
+    /// non-blocking mode, with the current reactor. It joins the poller only
+    /// when a task first waits on it (see `ReactorHandle::register_lazily`).
+    pub(crate) fn new_nonblocking(io: T) -> io::Result<Async<T>> {
+        let handle = ReactorHandle::try_current()?;
+        let fd = io.as_fd().as_raw_fd();
+        // SAFETY: as in `new_in`.
+        let source = unsafe { handle.register_lazily(fd) }?;
+        Ok(Async::with_source(io, &handle, source))
+    }
+
+    fn with_source(io: T, handle: &ReactorHandle, source: Arc<Source>) -> Async<T> {
+        Async {
             source,
             handle: handle.clone(),
             io: Some(io),
-        })
+        }
     }
 
     /// The inner I/O object.
@@ -328,28 +332,31 @@ where
         stream: bool,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        if stream {
+            let mut iov = [libc::iovec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            }];
+            return self.poll_read_stream(cx, &mut iov);
+        }
         let len = buf.len();
         self.poll_transfer(Direction::Read, cx, stream, len, |mut io| io.read(buf))
     }
 
-    /// Reads into possibly uninitialised memory (tokio's `ReadBuf`) without
-    /// zeroing it first; returns how many bytes the kernel wrote.
+    /// Reads a stream socket into possibly uninitialised memory (tokio's
+    /// `ReadBuf`) without zeroing it first; returns how many bytes the kernel wrote.
     #[cfg(feature = "tokio-io")]
     pub(crate) fn poll_read_uninit(
         &self,
         cx: &mut Context<'_>,
-        stream: bool,
         buf: &mut [std::mem::MaybeUninit<u8>],
     ) -> Poll<io::Result<usize>> {
-        let fd = self.source.raw_fd();
-        let len = buf.len();
-        self.poll_transfer(Direction::Read, cx, stream, len, |_| {
-            // SAFETY: `buf` is valid for writes of `buf.len()` bytes (the
-            // kernel only writes, never reads, them), and `fd` is open: the
-            // source is deregistered, and the fd closed, only when `self` drops.
-            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            usize::try_from(n).map_err(|_| io::Error::last_os_error())
-        })
+        // The kernel only writes, never reads, these bytes.
+        let mut iov = [libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        }];
+        self.poll_read_stream(cx, &mut iov)
     }
 
     pub(crate) fn poll_read_vectored_bufs(
@@ -358,10 +365,39 @@ where
         stream: bool,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
+        if stream {
+            // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
+            // guarantees it), and each describes a writable buffer.
+            let iovs = unsafe {
+                std::slice::from_raw_parts_mut(bufs.as_mut_ptr().cast::<libc::iovec>(), bufs.len())
+            };
+            return self.poll_read_stream(cx, iovs);
+        }
         let len = bufs.iter().map(|b| b.len()).sum();
         self.poll_transfer(Direction::Read, cx, stream, len, |mut io| {
             io.read_vectored(bufs)
         })
+    }
+
+    /// Reads a stream socket (TCP, Unix) into `iovs`, each a buffer valid for
+    /// writes of its length. A short read, or one after which the kernel
+    /// reports nothing queued, clears readiness (see `Source::poll_stream_read`
+    /// and `stream_read.rs`).
+    fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        iovs: &mut [libc::iovec],
+    ) -> Poll<io::Result<usize>> {
+        let fd = self.source.raw_fd();
+        let hint = self.source.queue_hint();
+        let len = iovs.iter().take(MAX_IOVECS).map(|iov| iov.iov_len).sum();
+        let result = self
+            .source
+            .poll_stream_read(cx, len, || hint.recv(fd, iovs));
+        if let Poll::Ready(Ok(n)) = result {
+            hint.after_read(fd, n, len);
+        }
+        result
     }
 
     /// Writes `buf`. `stream` is true only for the net types' stream sockets

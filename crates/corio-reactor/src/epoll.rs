@@ -181,6 +181,18 @@ impl Backend {
     }
 }
 
+#[cfg(test)]
+impl Backend {
+    /// The fds in this epoll set, from `/proc/self/fdinfo` (`tfd:` lines).
+    pub(crate) fn polled_fds(&self) -> Vec<RawFd> {
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", self.epoll)).unwrap();
+        info.lines()
+            .filter_map(|line| line.strip_prefix("tfd:"))
+            .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+            .collect()
+    }
+}
+
 impl Drop for Backend {
     fn drop(&mut self) {
         // Out of the epoll set before the eventfd closes.

@@ -169,6 +169,7 @@ mod portable;
 mod reactor;
 mod registry;
 mod source;
+mod stream_read;
 
 #[cfg(all(test, loom))]
 mod loom_tests;

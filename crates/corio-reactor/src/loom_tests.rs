@@ -21,7 +21,7 @@ fn wake_all(wakers: Vec<Waker>) {
 /// A registered source whose readiness for `direction` has been consumed (as
 /// after an operation that returned `WouldBlock`).
 fn not_ready_source(registry: &Registry, direction: Direction) -> Arc<Source> {
-    let source = registry.insert(7).unwrap();
+    let source = registry.insert(7, None).unwrap();
     let waker = Waker::noop();
     let mut cx = Context::from_waker(waker);
     match source.poll_ready(direction, &mut cx) {
@@ -60,7 +60,7 @@ fn readiness_while_registering_waker() {
 fn clear_keeps_an_edge_that_arrived_meanwhile() {
     loom::model(|| {
         let registry = Arc::new(Registry::new());
-        let source = registry.insert(7).unwrap();
+        let source = registry.insert(7, None).unwrap();
         let key = source.key();
         // The attempt observed the (optimistic) readiness...
         let waker = Waker::noop();
@@ -85,7 +85,7 @@ fn clear_keeps_an_edge_that_arrived_meanwhile() {
 fn short_read_clear_against_half_close() {
     loom::model(|| {
         let registry = Arc::new(Registry::new());
-        let source = registry.insert(7).unwrap();
+        let source = registry.insert(7, None).unwrap();
         let key = source.key();
         let reader = source.clone();
         let t = thread::spawn(move || {
@@ -167,7 +167,7 @@ fn shutdown_against_waiting_task() {
         });
         assert!(block_on(poll_fn(|cx| source.poll_writable(cx))).is_err());
         t.join().unwrap();
-        assert!(registry.insert(8).is_err());
+        assert!(registry.insert(8, None).is_err());
         assert!(registry.remove(&source, &mut Vec::new()));
     });
 }

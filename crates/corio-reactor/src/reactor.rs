@@ -9,10 +9,14 @@ use std::task::Waker;
 use std::time::Duration;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-use crate::epoll::{Backend, Buffer, new_buffer};
+pub(crate) use crate::epoll::Backend;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::epoll::{Buffer, new_buffer};
 use crate::loom::{Arc, AtomicU64, Mutex, Ordering::Relaxed};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-use crate::portable::{Backend, Buffer, new_buffer};
+pub(crate) use crate::portable::Backend;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use crate::portable::{Buffer, new_buffer};
 use crate::registry::Registry;
 use crate::source::Source;
 
@@ -27,8 +31,9 @@ struct Driver {
 
 struct Inner {
     /// epoll driven directly on Linux (`epoll.rs`), `polling` elsewhere
-    /// (`portable.rs`).
-    backend: Backend,
+    /// (`portable.rs`). Shared with the sources the net types register
+    /// lazily (see [`ReactorHandle::register_lazily`]).
+    backend: std::sync::Arc<Backend>,
     registry: Registry,
     /// Held by the thread inside [`Reactor::park`]; a second thread returns at once.
     driver: Mutex<Driver>,
@@ -111,7 +116,7 @@ impl Reactor {
         Ok(Reactor {
             handle: ReactorHandle {
                 inner: std::sync::Arc::new(Inner {
-                    backend: Backend::new()?,
+                    backend: std::sync::Arc::new(Backend::new()?),
                     registry: Registry::new(),
                     driver: Mutex::new(Driver {
                         events: new_buffer(),
@@ -385,7 +390,7 @@ impl ReactorHandle {
     /// handle.deregister(&source).unwrap();
     /// ```
     pub unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
-        let source = self.inner.registry.insert(fd)?;
+        let source = self.inner.registry.insert(fd, None)?;
         // SAFETY: the caller keeps `fd` open until `deregister`, which deletes
         // it from the poller before returning.
         let added = unsafe { self.inner.backend.add(fd, source.key()) };
@@ -395,6 +400,22 @@ impl ReactorHandle {
             return Err(e);
         }
         Ok(source)
+    }
+
+    /// Like [`register`](ReactorHandle::register), but the fd joins the
+    /// poller only when a task first has to wait on it (see
+    /// `Source::poll_ready`). A socket served without ever meeting
+    /// `WouldBlock` (an accepted connection closed at once, a request answered
+    /// from bytes already queued) then costs no `epoll_ctl` at all, neither to
+    /// add it nor to delete it. For sockets, which every poller takes: a file
+    /// the poller refuses would only say so at its first wait.
+    ///
+    /// # Safety
+    ///
+    /// As for [`register`](ReactorHandle::register).
+    pub(crate) unsafe fn register_lazily(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+        let backend = std::sync::Arc::downgrade(&self.inner.backend);
+        self.inner.registry.insert(fd, Some(backend))
     }
 
     /// Removes `source` from the reactor: it gets no more events, and tasks
@@ -414,10 +435,11 @@ impl ReactorHandle {
     /// ```
     pub fn deregister(&self, source: &Source) -> io::Result<()> {
         let mut wakers = Vec::new();
-        let ours = self.inner.registry.remove(source, &mut wakers);
-        let result = if ours {
+        let in_poller = self.inner.registry.remove(source, &mut wakers);
+        let result = if in_poller {
             // `register`'s contract keeps the fd open until this call returns,
-            // and `ours` says this is the first deregistration.
+            // and `in_poller` says this is the first deregistration of an fd
+            // that joined the poller.
             self.inner.backend.delete(source.raw_fd())
         } else {
             Ok(())
@@ -484,5 +506,100 @@ impl Drop for EnterGuard {
         let previous = self.previous.take();
         // `try_with`: the guard may drop while thread-locals are torn down.
         let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+#[cfg(all(test, not(loom), any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use std::future::poll_fn;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::task::Poll;
+
+    use super::Reactor;
+    use crate::doc_helpers::block_on_in;
+
+    #[test]
+    fn a_lazily_registered_socket_joins_the_poller_at_its_first_wait_and_leaves_it_on_deregistration()
+     {
+        let reactor = Reactor::new().unwrap();
+        let handle = reactor.handle();
+        let backend = &handle.inner.backend;
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let fd = a.as_raw_fd();
+        // SAFETY: `a` is deregistered before it is dropped.
+        let source = unsafe { handle.register_lazily(fd) }.unwrap();
+        assert_eq!(reactor.len(), 1);
+        assert!(
+            !backend.polled_fds().contains(&fd),
+            "no epoll_ctl before a wait"
+        );
+
+        // Optimistically readable: the first read needs no poller.
+        let mut buf = [0u8; 4];
+        let read = |buf: &mut [u8]| std::io::Read::read(&mut &a, buf);
+        let none = block_on_in(
+            &reactor,
+            poll_fn(|cx| match source.poll_read_with(cx, || read(&mut buf)) {
+                Poll::Pending => Poll::Ready(None),
+                other => Poll::Ready(Some(other)),
+            }),
+        );
+        assert!(none.is_none(), "nothing to read: the task waits");
+        assert!(backend.polled_fds().contains(&fd), "the wait added the fd");
+
+        b.write_all(b"ping").unwrap();
+        let n = block_on_in(
+            &reactor,
+            poll_fn(|cx| source.poll_read_with(cx, || read(&mut buf))),
+        )
+        .unwrap();
+        assert_eq!(&buf[..n], b"ping");
+
+        handle.deregister(&source).unwrap();
+        assert!(!backend.polled_fds().contains(&fd));
+        assert_eq!(reactor.len(), 0);
+    }
+
+    #[test]
+    fn a_socket_that_never_waits_never_touches_the_poller() {
+        let reactor = Reactor::new().unwrap();
+        let handle = reactor.handle();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.write_all(b"x").unwrap();
+        // SAFETY: `a` is deregistered before it is dropped.
+        let source = unsafe { handle.register_lazily(a.as_raw_fd()) }.unwrap();
+        let mut buf = [0u8; 1];
+        let n = block_on_in(
+            &reactor,
+            poll_fn(|cx| source.poll_read_with(cx, || std::io::Read::read(&mut &a, &mut buf))),
+        )
+        .unwrap();
+        assert_eq!(n, 1);
+        assert!(!handle.inner.backend.polled_fds().contains(&a.as_raw_fd()));
+        // Nothing to delete: deregistration succeeds without an epoll_ctl.
+        handle.deregister(&source).unwrap();
+        assert!(!source.is_registered());
+    }
+
+    #[test]
+    fn a_lazy_socket_waiting_after_its_reactor_shut_down_gets_an_error() {
+        let reactor = Reactor::new().unwrap();
+        let handle = reactor.handle();
+        let (a, _b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        // SAFETY: `a` outlives the source's use; the reactor is gone before it closes.
+        let source = unsafe { handle.register_lazily(a.as_raw_fd()) }.unwrap();
+        drop(reactor);
+        drop(handle);
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        match source.poll_readable(&mut cx) {
+            Poll::Ready(Err(e)) => assert!(e.to_string().contains("shut down"), "{e}"),
+            other => panic!("expected a shutdown error, got {other:?}"),
+        }
     }
 }

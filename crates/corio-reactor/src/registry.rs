@@ -10,6 +10,7 @@ use std::task::Waker;
 use slab::Slab;
 
 use crate::loom::{Arc, AtomicUsize, Mutex, Ordering::Relaxed};
+use crate::reactor::Backend;
 use crate::source::Source;
 
 struct Sources {
@@ -38,22 +39,29 @@ impl Registry {
         self.len.load(Relaxed)
     }
 
-    /// Adds a source for `fd` to the slab (not yet to the poller).
-    pub(crate) fn insert(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+    /// Adds a source for `fd` to the slab (not yet to the poller). With
+    /// `unpolled`, the source adds itself to that poller when a task first
+    /// waits on it; without, the caller adds it now.
+    pub(crate) fn insert(
+        &self,
+        fd: RawFd,
+        unpolled: Option<std::sync::Weak<Backend>>,
+    ) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
         if sources.shutdown {
             return Err(io::Error::other("the corio reactor has shut down"));
         }
         let entry = sources.slab.vacant_entry();
-        let source = Arc::new(Source::new(entry.key(), fd));
+        let source = Arc::new(Source::new(entry.key(), fd, unpolled));
         entry.insert(source.clone());
         self.len.store(sources.slab.len(), Relaxed);
         Ok(source)
     }
 
     /// Removes `source` from the slab, marks it deregistered and moves its
-    /// wakers into `wakers`. False if it was not in the slab (any more): only
-    /// the caller that got `true` may delete the fd from the poller.
+    /// wakers into `wakers`. True if the caller must delete the fd from the
+    /// poller: the source was still in the slab (this is the first removal)
+    /// and its fd had joined the poller.
     pub(crate) fn remove(&self, source: &Source, wakers: &mut Vec<Waker>) -> bool {
         let removed = {
             let mut sources = self.sources.lock();
@@ -65,9 +73,9 @@ impl Registry {
             self.len.store(sources.slab.len(), Relaxed);
             removed
         };
-        source.close(false, wakers);
+        let in_poller = source.close(false, wakers);
         // The slab's Arc is dropped here, outside the lock.
-        removed.is_some()
+        removed.is_some() && in_poller
     }
 
     /// Delivers readiness `bits` to the source under `key` (if it is still

@@ -35,6 +35,9 @@ use std::os::fd::RawFd;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
+use crate::reactor::Backend;
+use crate::stream_read::QueueHint;
+use std::sync::Weak;
 
 pub(crate) const READABLE: usize = 0b0001;
 pub(crate) const WRITABLE: usize = 0b0010;
@@ -124,6 +127,10 @@ impl Slot {
 struct Waiters {
     reader: Slot,
     writer: Slot,
+    /// The poller this source joins when a task first waits on it, while it
+    /// has not (see `ReactorHandle::register_lazily`); `None` once it has,
+    /// or if it joined at registration.
+    unpolled: Option<Weak<Backend>>,
 }
 
 impl Waiters {
@@ -159,6 +166,8 @@ pub struct Source {
     fd: RawFd,
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
+    /// Whether stream reads learn the bytes left in the kernel's queue.
+    queue_hint: QueueHint,
 }
 
 impl fmt::Debug for Source {
@@ -194,12 +203,19 @@ impl Source {
     /// A fresh source. It starts optimistically readable and writable: the
     /// first operation tries the syscall at once instead of waiting for the
     /// reactor's first edge (a `WouldBlock` then clears the bit as usual).
-    pub(crate) fn new(key: usize, fd: RawFd) -> Source {
+    ///
+    /// With `unpolled`, the fd joins that poller only when a task first waits
+    /// on it; without, the caller has added it already.
+    pub(crate) fn new(key: usize, fd: RawFd, unpolled: Option<Weak<Backend>>) -> Source {
         Source {
             key,
             fd,
             readiness: AtomicUsize::new(READABLE | WRITABLE),
-            waiters: Mutex::new(Waiters::default()),
+            waiters: Mutex::new(Waiters {
+                unpolled,
+                ..Waiters::default()
+            }),
+            queue_hint: QueueHint::default(),
         }
     }
 
@@ -314,6 +330,26 @@ impl Source {
         // this lock, so either we see them now or it sees our waker.
         if let Some(ready) = check(self.readiness.load(Acquire), bit) {
             return Poll::Ready(ready);
+        }
+        if let Some(backend) = waiters.unpolled.take() {
+            // The first wait: join the poller now. An fd that is already
+            // ready is reported at once by the add, as an event the driver
+            // delivers like any other, after this lock is released. Not
+            // deregistered (checked above, under this lock, which `close`
+            // takes after setting its bit), so the fd is still open.
+            let added = match backend.upgrade() {
+                // SAFETY: `register_lazily`'s caller keeps the fd open until
+                // deregistration, which deletes it from the poller first
+                // (`close` reports that it joined).
+                Some(backend) => unsafe { backend.add(self.fd, self.key) },
+                None => Err(io::Error::other(
+                    "the corio reactor this socket was registered with has shut down",
+                )),
+            };
+            if let Err(e) = added {
+                waiters.unpolled = Some(backend);
+                return Poll::Ready(Err(e));
+            }
         }
         let evicted = waiters.slot(direction).register(cx.waker());
         drop(waiters);
@@ -434,13 +470,37 @@ impl Source {
         direction: Direction,
         cx: &mut Context<'_>,
         len: usize,
-        op: impl FnMut() -> io::Result<usize>,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        match direction {
+            Direction::Read => self.poll_stream_read(cx, len, || Ok((op()?, None))),
+            Direction::Write => self.poll_io_hinted(direction, cx, op, |&n| n > 0 && n < len),
+        }
+    }
+
+    /// [`poll_stream_io`](Source::poll_stream_io) for reads whose `op` may
+    /// also report how many bytes the kernel still queues after it (see
+    /// `stream_read.rs`): `Some(0)` after a read of some bytes clears
+    /// readiness like a short read does, under the same rules.
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut() -> io::Result<(usize, Option<usize>)>,
     ) -> Poll<io::Result<usize>> {
         const HALF_CLOSE_REPORTED: bool = cfg!(any(target_os = "linux", target_os = "android"));
-        if direction == Direction::Read && !HALF_CLOSE_REPORTED {
-            return self.poll_io(direction, cx, op);
+        if !HALF_CLOSE_REPORTED {
+            return self.poll_io(Direction::Read, cx, op).map_ok(|(n, _)| n);
         }
-        self.poll_io_hinted(direction, cx, op, |&n| n > 0 && n < len)
+        self.poll_io_hinted(Direction::Read, cx, op, |&(n, left)| {
+            n > 0 && (n < len || left == Some(0))
+        })
+        .map_ok(|(n, _)| n)
+    }
+
+    /// What this source's stream reads know of the kernel's queue.
+    pub(crate) fn queue_hint(&self) -> &QueueHint {
+        &self.queue_hint
     }
 
     fn poll_io<R>(
@@ -511,13 +571,14 @@ impl Source {
 
     /// Marks the source deregistered (or its reactor shut down) and moves every
     /// waker into `wakers`, so waiting tasks see the error instead of hanging.
-    /// Returns false if it was already deregistered.
+    /// Returns true if the fd had joined the poller (it never will after this).
     pub(crate) fn close(&self, shutdown: bool, wakers: &mut Vec<Waker>) -> bool {
         let bit = if shutdown { SHUTDOWN } else { DEREGISTERED };
-        let previous = self.readiness.fetch_or(bit, AcqRel);
+        self.readiness.fetch_or(bit, AcqRel);
         let mut waiters = self.waiters.lock();
         waiters.reader.take_into(wakers);
         waiters.writer.take_into(wakers);
-        previous & bit == 0
+        // A lazy source that never waited never joined; none will join now.
+        waiters.unpolled.take().is_none()
     }
 }

@@ -93,7 +93,7 @@ macro_rules! impl_async_read {
                 // SAFETY: `poll_read_uninit` only lets the kernel write into
                 // the unfilled part; nothing is de-initialised.
                 let unfilled = unsafe { buf.unfilled_mut() };
-                let n = std::task::ready!($io.poll_read_uninit(cx, true, unfilled))?;
+                let n = std::task::ready!($io.poll_read_uninit(cx, unfilled))?;
                 // SAFETY: the kernel initialised the first `n` unfilled bytes.
                 unsafe { buf.assume_init(n) };
                 buf.advance(n);
