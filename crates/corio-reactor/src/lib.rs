@@ -34,9 +34,18 @@
 //! needs an `epoll_ctl(MOD)` to re-arm before every wait, about 0.4 µs per
 //! readiness event on this project's machines; a busy echo connection waits
 //! for readiness on nearly every round trip. Edge mode costs one `epoll_ctl`
-//! at registration and one at deregistration, like tokio/mio. The price is
-//! that an edge is reported once, so readiness must be remembered (next
-//! section).
+//! to add the fd and one to delete it, like tokio/mio. The price is that an
+//! edge is reported once, so readiness must be remembered (next section).
+//!
+//! The net types add their fd to the poller lazily: at the first wait, not at
+//! creation (`ReactorHandle::register_lazily`). A socket starts
+//! optimistically ready, so until an operation meets `WouldBlock` the poller
+//! is not needed, and one that never waits (an accepted connection closed at
+//! once, a request answered from bytes already queued) costs no `epoll_ctl`
+//! at all. The add reports an fd that is already ready as an event at once,
+//! so nothing that arrived before it is missed. [`Async::new`] and
+//! [`ReactorHandle::register`] add at once, so a file type the poller
+//! refuses is reported there.
 //!
 //! # Backends: epoll directly on Linux, `polling` elsewhere
 //!
@@ -63,7 +72,7 @@
 //! instead of waiting one reactor round for the initial edge. A client that
 //! has just connected starts writable only: its peer has had no time to send
 //! anything, so a first read would only meet `WouldBlock` (bytes that do come
-//! early are reported by the registration's initial edge). Hang-ups
+//! early are reported by the edge of the poller's add, at that read's wait). Hang-ups
 //! and errors make both directions ready; the operation then reports EOF or
 //! the error.
 //!
@@ -75,6 +84,14 @@
 //! queued behind the data, so reads use this only where half-closes are
 //! reported (Linux, `EPOLLRDHUP`): a sticky read-closed bit then keeps the
 //! source readable until the read that returns 0.
+//!
+//! A read that *fills* its buffer proves nothing, and in a protocol that
+//! reads exact sizes (a 64-byte echo, a length-prefixed frame) the next read
+//! is every other time a `WouldBlock`. On Linux the first such read on a TCP
+//! socket turns on `TCP_INQ`; from then on each read is a `recvmsg` that also
+//! returns the bytes the kernel still queues, and zero clears readiness like
+//! a short read (the kernel reports a queued FIN as one byte, so the end of
+//! stream is never hidden). See `src/stream_read.rs`.
 //!
 //! A task that finds its direction not ready stores its waker under the
 //! source's small mutex after re-reading the word under that mutex; the
@@ -108,9 +125,9 @@
 //! - `socket2`: non-blocking `connect` (std's `connect` blocks), which std
 //!   cannot do.
 //! - `libc`: `epoll_ctl`/`epoll_wait`/`eventfd` on Linux, the `EINPROGRESS`
-//!   constant that connect reports, and a plain `read(2)` into tokio's
-//!   uninitialised `ReadBuf` memory (so `tokio-io` reads do not zero the
-//!   caller's buffer first).
+//!   constant that connect reports, and stream reads as `read`/`readv`/
+//!   `recvmsg` on iovecs (so `tokio-io` reads go into tokio's uninitialised
+//!   `ReadBuf` memory without zeroing it first, and `TCP_INQ` can be asked).
 //! - `futures-core`, `futures-io`: the ecosystem's `Stream`, `AsyncRead`,
 //!   `AsyncWrite`.
 //! - `corio-executor`: only its cooperative budget (`budget::poll_proceed` at
@@ -127,7 +144,8 @@
 //! reader registers its waker; a failed attempt clearing readiness while a
 //! new edge arrives; a short read clearing readiness while the peer's
 //! half-close arrives; two tasks waiting on one direction; deregistration
-//! racing a wake; reactor shutdown racing a waiting task. Every atomic and
+//! racing a wake; reactor shutdown racing a waiting task; a socket's first
+//! wait (which adds it to a real epoll set) racing its deregistration. Every atomic and
 //! lock they touch goes through `src/loom.rs`. Run them with
 //! `LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" cargo test -p corio-reactor --release --lib`.
 //!

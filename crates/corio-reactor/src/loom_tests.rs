@@ -171,3 +171,45 @@ fn shutdown_against_waiting_task() {
         assert!(registry.remove(&source, &mut Vec::new()));
     });
 }
+
+/// A net socket's first wait (which adds its fd to the poller, see
+/// `ReactorHandle::register_lazily`) racing its deregistration: the fd is
+/// deleted from the poller exactly when it was added (a delete of an fd that
+/// never joined would fail with `ENOENT`, one left behind would outlive the
+/// socket), and the waiting task finishes with an error. The poller is a real
+/// epoll set; only the source's own synchronisation is explored.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn first_wait_against_deregistration() {
+    use std::os::fd::AsRawFd;
+
+    use crate::reactor::Backend;
+
+    loom::model(|| {
+        let backend = std::sync::Arc::new(Backend::new().unwrap());
+        let (socket, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = socket.as_raw_fd();
+        let registry = Arc::new(Registry::new());
+        let source = registry
+            .insert(fd, Some(std::sync::Arc::downgrade(&backend)))
+            .unwrap();
+        // The optimistic first read met `WouldBlock` (nothing is ever sent).
+        let waker = Waker::noop();
+        match source.poll_ready(Direction::Read, &mut Context::from_waker(waker)) {
+            Poll::Ready(Ok(event)) => source.clear_readiness(event),
+            other => panic!("a fresh source starts ready, got {other:?}"),
+        }
+        let (owner, dropped, poller) = (registry.clone(), source.clone(), backend.clone());
+        let d = thread::spawn(move || {
+            let mut wakers = Vec::new();
+            if owner.remove(&dropped, &mut wakers) {
+                poller.delete(fd).unwrap();
+            }
+            wake_all(wakers);
+        });
+        assert!(block_on(poll_fn(|cx| source.poll_readable(cx))).is_err());
+        d.join().unwrap();
+        assert!(!backend.polled_fds().contains(&fd));
+        assert_eq!(registry.len(), 0);
+    });
+}
