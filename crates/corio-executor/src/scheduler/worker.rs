@@ -5,8 +5,11 @@
 //! queue, then from the injector — and runs it, then runs whatever the task put
 //! in the LIFO slot (at most `max_lifo_polls` in a row, within the same budget).
 //! With nothing local it *searches*: steals a batch from a random victim, then
-//! from the injector. With nothing anywhere it parks: in the driver if the
-//! driver is free (so it also waits for I/O and timers), else on its condvar.
+//! from the injector. With nothing anywhere, a searching worker whose last
+//! park was short first *spins* for up to 50 µs, polling the driver without
+//! blocking and the queues (see [`WorkerCtx::spin`]); then it parks: in the
+//! driver if the driver is free (so it also waits for I/O and timers), else
+//! on its condvar.
 //!
 //! The worker counts its task runs, steals and parks in its own
 //! [`WorkerCounters`] (see [`metrics`](crate::metrics)): a relaxed load and
