@@ -41,12 +41,13 @@ const WATCH: Duration = Duration::from_millis(10);
 const SENTRY_FIRST: Duration = Duration::from_millis(10);
 const SENTRY_MAX: Duration = Duration::from_millis(250);
 
-/// How long a searching worker that was woken moments ago keeps polling the
-/// driver and the queues before it parks (see [`WorkerCtx::spin`]).
+/// How long a searching worker that the driver woke moments ago keeps polling
+/// the driver and the queues before it parks (see [`WorkerCtx::spin`]).
 const SPIN: Duration = Duration::from_micros(50);
 
-/// A worker spins before parking only if its previous park lasted less than
-/// this: it is in a rapid sleep/wake cycle, not idling between timers.
+/// A worker spins before parking only if its previous park ended this soon
+/// with tasks the driver woke: it is in a rapid I/O sleep/wake cycle, not
+/// idling between timers.
 const SPIN_AFTER_PARKS_UNDER: Duration = Duration::from_micros(500);
 
 /// The worker-local half of a worker, reachable from its thread only.
@@ -68,8 +69,9 @@ pub(crate) struct WorkerCtx {
     in_driver: Cell<bool>,
     /// This worker's metrics counters (only this thread writes them).
     counters: Arc<CachePadded<WorkerCounters>>,
-    /// True if the last park was shorter than [`SPIN_AFTER_PARKS_UNDER`].
-    woken_quickly: Cell<bool>,
+    /// True if the last park ended within [`SPIN_AFTER_PARKS_UNDER`] with
+    /// tasks the driver woke (I/O or timers) on this worker's queue.
+    driver_woke_quickly: Cell<bool>,
 }
 
 thread_local! {
@@ -98,7 +100,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         searching: Cell::new(false),
         in_task: Cell::new(false),
         in_driver: Cell::new(false),
-        woken_quickly: Cell::new(false),
+        driver_woke_quickly: Cell::new(false),
     };
     struct Reset;
     impl Drop for Reset {
@@ -214,16 +216,21 @@ impl WorkerCtx {
 
     /// Before parking, the searching worker polls the driver (without
     /// blocking) and the queues for up to [`SPIN`], if its previous park was
-    /// short. A worker woken every few microseconds (a socket reader keeping
-    /// pace with a writer on another worker, a burst of round trips) then
-    /// picks up its next event itself, instead of sleeping in `epoll_wait` and
-    /// making the thread that readies the socket pay for a cross-CPU wake-up
-    /// (6-23 µs here). While it spins it counts as searching, so the other
-    /// workers' wake-ups are skipped too. An idle runtime never spins: its
-    /// parks are long.
+    /// ended quickly by the driver handing it tasks. A worker that the driver
+    /// wakes every few microseconds (a socket reader keeping pace with a
+    /// writer on another worker) then picks up its next event itself, instead
+    /// of sleeping in `epoll_wait` and making the thread that readies the
+    /// socket pay for a cross-CPU wake-up (6-23 µs here). While it spins it
+    /// counts as searching, so the other workers' wake-ups are skipped too.
+    ///
+    /// An idle runtime never spins (its parks are long), nor does a worker
+    /// that other workers wake (tasks contending for a lock are better left
+    /// on the one worker that runs them than pulled over again and again);
+    /// a spin that ends in a steal rather than an event is the last until
+    /// the driver wakes this worker quickly again.
     fn spin(&self) -> Option<Notified> {
         let driver = self.shared.driver.as_ref()?;
-        if !self.searching.get() || !self.woken_quickly.get() {
+        if !self.searching.get() || !self.driver_woke_quickly.get() {
             return None;
         }
         let start = std::time::Instant::now();
@@ -235,6 +242,7 @@ impl WorkerCtx {
                 return Some(task);
             }
             if let Some(task) = self.search() {
+                self.driver_woke_quickly.set(false);
                 return Some(task);
             }
             spin_loop();
@@ -309,8 +317,7 @@ impl WorkerCtx {
             self.in_driver.set(true);
             let slept = std::time::Instant::now();
             let parked = parker.park(watch, &mut sentry);
-            self.woken_quickly
-                .set(slept.elapsed() < SPIN_AFTER_PARKS_UNDER);
+            let quick = slept.elapsed() < SPIN_AFTER_PARKS_UNDER;
             self.in_driver.set(false);
             if self.shared.is_shutdown() {
                 return;
@@ -330,6 +337,7 @@ impl WorkerCtx {
                 || (self.shared.config.single_fifo && !self.shared.injector.is_empty())
             {
                 // The driver woke tasks onto our queue while we slept.
+                self.driver_woke_quickly.set(quick);
                 if !idle.unpark_self(self.index) {
                     self.searching.set(true);
                 }
@@ -339,7 +347,11 @@ impl WorkerCtx {
                 return;
             }
             if !idle.is_parked(self.index) {
-                // A notifier took us off the sleepers list and counted us as searching.
+                // A notifier took us off the sleepers list and counted us as
+                // searching. Not a driver wake-up: no spin when this search
+                // fails (spinning here would keep pulling the busy worker's
+                // tasks over, spreading a lock's contenders across CPUs).
+                self.driver_woke_quickly.set(false);
                 self.searching.set(true);
                 return;
             }
