@@ -1,7 +1,8 @@
 //! Non-blocking sockets on the reactor: TCP, UDP and Unix-domain.
 //!
 //! Each type wraps a std socket in non-blocking mode, registered with the
-//! thread's current reactor (an error, never a panic, if there is none). The
+//! thread's current reactor (an error, never a panic, if there is none); its
+//! fd joins the poller at the first operation that has to wait. The
 //! streams and their owned halves implement `futures_io::AsyncRead` /
 //! `AsyncWrite`, and with the `tokio-io` feature tokio's `AsyncRead` /
 //! `AsyncWrite`. Every read, write, accept and receive spends one unit of the
