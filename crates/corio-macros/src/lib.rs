@@ -22,14 +22,12 @@ use syn::{Expr, ExprLit, ItemFn, Lit, Meta, Token};
 
 /// Runs an `async fn main` on a corio runtime, like `asyncio.run(main())`.
 ///
-/// ```ignore
+/// ```
 /// #[corio::main(worker_threads = 2)]
 /// async fn main() {
 ///     corio::sleep(std::time::Duration::from_millis(1)).await;
 /// }
 /// ```
-///
-/// (The runnable examples are in the `corio` crate's docs.)
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args.into(), item.into(), false)
@@ -39,11 +37,12 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Runs an `async fn` test on its own corio runtime.
 ///
-/// ```ignore
+/// ```
 /// #[corio::test(worker_threads = 1, start_paused = true)]
 /// async fn sleeps_an_hour_instantly() {
 ///     corio::sleep(std::time::Duration::from_secs(3600)).await;
 /// }
+/// # fn main() {}
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
