@@ -294,6 +294,67 @@ fn a_peer_reset_mid_read_fails_only_that_stream() {
 }
 
 #[test]
+fn stream_writer_as_async_write_waits_at_the_high_water_mark_then_flushes_and_closes() {
+    use futures_io::AsyncWrite;
+    const CHUNK: usize = 16 * 1024;
+    const CHUNKS: usize = 256; // 4 MiB
+    run(|| async {
+        let (a, b) = corio::net::UnixStream::pair().unwrap();
+        let writer = Arc::new(StreamWriter::new(a.into_split().1));
+        let (start_tx, start_rx) = corio::sync::oneshot::channel::<()>();
+        let reading = corio::spawn(async move {
+            // The reader starts only once the writer is above the mark.
+            start_rx.await.unwrap();
+            let mut reader = StreamReader::new(b);
+            reader.read_to_end().await.unwrap()
+        });
+        let high = writer.write_buffer_limits().1;
+        let (mut peak, mut waits) = (0, 0);
+        let mut start_tx = Some(start_tx);
+        for i in 0..CHUNKS {
+            let chunk = vec![(i % 251) as u8; CHUNK];
+            let mut sent = 0;
+            while sent < CHUNK {
+                sent += std::future::poll_fn(|cx| {
+                    let poll = Pin::new(&mut &*writer).poll_write(cx, &chunk[sent..]);
+                    waits += usize::from(poll.is_pending());
+                    poll
+                })
+                .await
+                .unwrap();
+            }
+            peak = peak.max(writer.buffer_len());
+            if writer.buffer_len() > high {
+                if let Some(tx) = start_tx.take() {
+                    tx.send(()).unwrap();
+                }
+            }
+        }
+        assert!(waits > 0, "the writer never had to wait (peak {peak})");
+        assert!(peak <= high + CHUNK, "buffer reached {peak}, mark {high}");
+        std::future::poll_fn(|cx| Pin::new(&mut &*writer).poll_flush(cx))
+            .await
+            .unwrap();
+        assert_eq!(writer.buffer_len(), 0, "a flush leaves nothing buffered");
+        std::future::poll_fn(|cx| Pin::new(&mut &*writer).poll_close(cx))
+            .await
+            .unwrap();
+        let err = std::future::poll_fn(|cx| Pin::new(&mut &*writer).poll_write(cx, b"late"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+        let received = reading.await.unwrap();
+        assert_eq!(received.len(), CHUNK * CHUNKS);
+        for (i, chunk) in received.chunks(CHUNK).enumerate() {
+            assert!(
+                chunk.iter().all(|&byte| byte == (i % 251) as u8),
+                "chunk {i}"
+            );
+        }
+    });
+}
+
+#[test]
 fn drain_keeps_a_fast_writer_bounded_by_the_high_water_mark() {
     const CHUNK: usize = 16 * 1024;
     let total: usize = if cfg!(debug_assertions) {

@@ -917,7 +917,8 @@ impl<R: AsyncRead + Unpin> futures_core::Stream for Lines<'_, R> {
 /// buffer is above the high-water mark (see the [module docs](self) for
 /// how bytes reach the socket). Methods take `&self`: share a writer between
 /// tasks with an `Arc` (as a chat server does to broadcast). Dropping it
-/// closes it, as [`close`](Self::close) does.
+/// closes it, as [`close`](Self::close) does. It also implements
+/// `futures_io::AsyncWrite` (on `StreamWriter` and `&StreamWriter`).
 ///
 /// ```
 /// use corio::net::{open_connection, start_server};
@@ -1267,18 +1268,19 @@ where
     /// # });
     /// ```
     pub async fn wait_closed(&self) -> io::Result<()> {
-        poll_fn(|cx| {
-            let mut state = lock(&self.shared.state);
-            if state.closing {
-                let _ = state.poll_progress(cx);
-            }
-            if state.closed {
-                return Poll::Ready(state.error().map_or(Ok(()), Err));
-            }
-            add_waker(&mut state.waiters, cx.waker());
-            Poll::Pending
-        })
-        .await
+        poll_fn(|cx| self.poll_closed(cx)).await
+    }
+
+    fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = lock(&self.shared.state);
+        if state.closing {
+            let _ = state.poll_progress(cx);
+        }
+        if state.closed {
+            return Poll::Ready(state.error().map_or(Ok(()), Err));
+        }
+        add_waker(&mut state.waiters, cx.waker());
+        Poll::Pending
     }
 
     /// True once [`close`](Self::close) was called or the connection failed.
@@ -1427,6 +1429,107 @@ async fn flush_in_background<W: AsyncWrite + Unpin + Send + 'static>(shared: Arc
         Poll::Pending
     })
     .await;
+}
+
+/// For code written against the ecosystem's write trait (`futures::io::copy`,
+/// codecs, `AsyncWriteExt`). A write buffers like [`StreamWriter::write`],
+/// but returns `Pending` while the buffer is above the high-water mark, as
+/// `write` followed by [`drain`](StreamWriter::drain) would wait; a flush
+/// waits until every buffered byte is with the socket; a close is
+/// [`close`](StreamWriter::close) then [`wait_closed`](StreamWriter::wait_closed).
+/// A write after close, or after the connection failed, is an error.
+///
+/// ```
+/// # corio::run(async {
+/// use std::future::poll_fn;
+/// use std::pin::Pin;
+/// use futures_io::AsyncWrite;
+///
+/// let (a, b) = corio::net::UnixStream::pair().unwrap();
+/// let mut writer = corio::net::StreamWriter::new(a.into_split().1);
+/// let n = poll_fn(|cx| Pin::new(&mut writer).poll_write(cx, b"ping")).await.unwrap();
+/// assert_eq!(n, 4);
+/// poll_fn(|cx| Pin::new(&mut writer).poll_close(cx)).await.unwrap();
+/// let mut reader = corio::net::StreamReader::new(b);
+/// assert_eq!(reader.read_to_end().await.unwrap(), b"ping");
+/// # });
+/// ```
+impl<W> AsyncWrite for &StreamWriter<W>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let writer: &StreamWriter<W> = &self;
+        {
+            let mut state = lock(&writer.shared.state);
+            if state.paused {
+                let _ = state.poll_progress(cx);
+            }
+            if let Some(e) = state.error() {
+                return Poll::Ready(Err(e));
+            }
+            if state.closing || state.closed {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "StreamWriter: write after close()",
+                )));
+            }
+            if state.paused {
+                // The socket has our waker if it is full; the background
+                // flusher wakes the waiters once the buffer is down to the
+                // low-water mark.
+                add_waker(&mut state.waiters, cx.waker());
+                return Poll::Pending;
+            }
+        }
+        writer.write(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = lock(&self.shared.state);
+        // `Pending` from it means the socket is full and holds our waker.
+        let progress = state.poll_progress(cx);
+        if let Some(e) = state.error() {
+            return Poll::Ready(Err(e));
+        }
+        if state.pending() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        debug_assert!(progress.is_pending(), "bytes left, yet no socket wait");
+        Poll::Pending
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.close();
+        self.poll_closed(cx)
+    }
+}
+
+/// As for `&StreamWriter`.
+impl<W> AsyncWrite for StreamWriter<W>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
 }
 
 impl<W> Drop for StreamWriter<W>
