@@ -10,7 +10,8 @@
 //!   that on every wake-up, about twice per echo round trip. Here a park is
 //!   one `epoll_wait` (timeouts rounded up to the millisecond, the timer
 //!   wheel's resolution), and [`notify`](Epoll::notify) writes our own
-//!   edge-triggered eventfd, once until the next park drains it.
+//!   eventfd, once until the next park that may block drains it (the eventfd is
+//!   level-triggered, and zero-timeout polls leave it: see `wait`).
 //! - **`EPOLLRDHUP`.** `polling` does not ask for it, so a peer's FIN looks
 //!   like plain readability. Knowing it lets a short read clear readiness
 //!   safely (see `Source::poll_stream_io`), which saves the `recv` that would
@@ -81,13 +82,15 @@ impl Backend {
             eventfd,
             notified: AtomicBool::new(false),
         };
+        // Level-triggered, unlike the sockets: a notify stays reported until
+        // a blocking wait drains it (see `wait`).
         epoll.ctl(libc::EPOLL_CTL_ADD, fd, libc::EPOLLIN as u32, NOTIFY_KEY)?;
         Ok(epoll)
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, flags: u32, key: u64) -> io::Result<()> {
         let mut event = libc::epoll_event {
-            events: flags | libc::EPOLLET as u32,
+            events: flags,
             u64: key,
         };
         // SAFETY: `event` is a valid epoll_event for the duration of the call.
@@ -101,7 +104,7 @@ impl Backend {
     /// `fd` must stay open until [`delete`](Backend::delete)d (the same
     /// contract as `polling::Poller::add`; epoll itself is memory-safe).
     pub(crate) unsafe fn add(&self, fd: RawFd, key: usize) -> io::Result<()> {
-        let flags = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP) as u32;
+        let flags = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
         self.ctl(libc::EPOLL_CTL_ADD, fd, flags, key as u64)
     }
 
@@ -158,7 +161,15 @@ impl Backend {
             // Copy the fields out of the (packed on x86-64) struct.
             let (flags, key) = (event.events, event.u64);
             if key == NOTIFY_KEY {
-                self.drain_eventfd();
+                // Only a wait that could have blocked consumes a notify. A
+                // zero-timeout poll (a busy or spinning worker passing by)
+                // leaves it for the next blocking wait, which it must wake:
+                // the notifier meant the thread that parks in the driver,
+                // and that thread may be about to block right after such a
+                // poll (the paused clock's pre-poll in the facade does).
+                if timeout != Some(Duration::ZERO) {
+                    self.drain_eventfd();
+                }
                 continue;
             }
             if key == u64::MAX {

@@ -146,7 +146,9 @@ impl Reactor {
     /// or `timeout` passes (`None`: no limit). `Some(Duration::ZERO)` polls
     /// for events without blocking (and costs nothing while no source is
     /// registered). Spurious returns happen. A `notify` that came before this
-    /// call makes it return at once.
+    /// call makes it return at once; on Linux a zero-timeout poll leaves a
+    /// pending notify for the next park that may block, so a worker passing
+    /// by cannot swallow a wake-up meant for the one about to sleep.
     ///
     /// Only one thread should park at a time; a second concurrent call returns
     /// at once without waiting. Wakers are called on the calling thread before

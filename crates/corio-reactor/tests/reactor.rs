@@ -25,6 +25,29 @@ fn notify_from_another_thread_wakes_park() {
     }
 }
 
+/// A notify is for the thread that parks in the reactor: a zero-timeout poll
+/// by another thread passing by (a busy or spinning worker) must not swallow
+/// it, or that thread would then block for good. (Seen as a runtime whose
+/// shutdown hung: the last worker's pre-park poll took the shutdown notify.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn zero_timeout_polls_leave_a_notify_for_the_next_blocking_park() {
+    common::watchdog(Duration::from_secs(10), || {
+        let reactor = Reactor::new().unwrap();
+        let _guard = reactor.handle().enter();
+        // A registered source, so zero-timeout parks really poll.
+        let (_a, _b) = UnixStream::pair().unwrap();
+        reactor.handle().notify();
+        reactor.park(Some(Duration::ZERO));
+        reactor.park(Some(Duration::ZERO));
+        reactor.park(None); // returns at once: the notify is still pending
+        // ...and that park consumed it.
+        let start = Instant::now();
+        reactor.park(Some(Duration::from_millis(20)));
+        assert!(start.elapsed() >= Duration::from_millis(15));
+    });
+}
+
 #[test]
 fn park_with_timeout_returns() {
     let reactor = Reactor::new().unwrap();
