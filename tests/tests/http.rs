@@ -247,3 +247,68 @@ fn header_read_timeout_on_the_real_clock() {
         );
     });
 }
+
+/// HTTP/2 (cleartext, prior knowledge) with hyper on corio at both ends: one
+/// connection, 20 requests in flight at once. hyper runs each h2 stream and
+/// the connection's background work through `CorioExecutor`.
+#[test]
+fn http2_multiplexes_concurrent_requests_on_one_connection() {
+    use hyper::body::Incoming;
+    use hyper::service::service_fn;
+
+    within(LIMIT, || {
+        let runtime = corio::Runtime::builder().worker_threads(2).build().unwrap();
+        runtime.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = corio::spawn(async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                let service = service_fn(|request: Request<Incoming>| async move {
+                    let path = request.uri().path().to_string();
+                    let body = request.into_body().collect().await?.to_bytes();
+                    let reply = format!("{path}:{}", String::from_utf8_lossy(&body));
+                    Ok::<_, hyper::Error>(hyper::Response::new(Full::new(Bytes::from(reply))))
+                });
+                hyper::server::conn::http2::Builder::new(CorioExecutor::new())
+                    .serve_connection(CorioIo::new(stream), service)
+                    .await
+            });
+
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let (sender, connection) =
+                hyper::client::conn::http2::handshake(CorioExecutor::new(), CorioIo::new(stream))
+                    .await
+                    .unwrap();
+            let driver = corio::spawn(connection);
+            let requests = (0..20).map(|i| {
+                let mut sender = sender.clone();
+                async move {
+                    let request = Request::post(format!("http://{addr}/stream/{i}"))
+                        .body(Full::new(Bytes::from(format!("body {i}"))))
+                        .unwrap();
+                    let response = sender.send_request(request).await.unwrap();
+                    assert_eq!(response.version(), hyper::Version::HTTP_2);
+                    assert_eq!(response.status(), 200);
+                    response.into_body().collect().await.unwrap().to_bytes()
+                }
+            });
+            let bodies = corio::gather(requests.map(corio::spawn)).await;
+            for (i, body) in bodies.into_iter().enumerate() {
+                let body = body.unwrap();
+                assert_eq!(&body[..], format!("/stream/{i}:body {i}").as_bytes());
+            }
+            // Closing the client ends both connection tasks. The server's
+            // closing `shutdown(Write)` may find the client's side already
+            // gone (`NotConnected`), which is the end of a connection too.
+            drop(sender);
+            driver.await.unwrap().unwrap();
+            if let Err(e) = server.await.unwrap() {
+                let io = std::error::Error::source(&e)
+                    .and_then(|s| s.downcast_ref::<io::Error>())
+                    .map(io::Error::kind);
+                assert_eq!(io, Some(io::ErrorKind::NotConnected), "{e:?}");
+            }
+        });
+        assert_eq!(threads_named("tokio"), 0, "no tokio runtime thread");
+    });
+}
