@@ -6,8 +6,9 @@
 //! in the LIFO slot (at most `max_lifo_polls` in a row, within the same budget).
 //! With nothing local it *searches*: steals a batch from a random victim, then
 //! from the injector. With nothing anywhere, a searching worker whose last
-//! park was short first *spins* for up to 50 µs, polling the driver without
-//! blocking and the queues (see [`WorkerCtx::spin`]); then it parks: in the
+//! park the driver ended quickly (with I/O or timer tasks) first *spins* for
+//! up to 50 µs, polling the driver without blocking and the queues (see
+//! [`WorkerCtx::spin`]); then it parks: in the
 //! driver if the driver is free (so it also waits for I/O and timers), else
 //! on its condvar.
 //!
