@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use crate::loom::Arc;
 use crate::reactor::ReactorHandle;
 use crate::source::{Direction, Source};
+use crate::stream_read::MAX_IOVECS;
 
 /// Flags of every send on a stream socket: no `SIGPIPE` where the platform
 /// has the flag (elsewhere, like std, rely on the signal being ignored).
@@ -17,8 +18,6 @@ use crate::source::{Direction, Source};
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
 const SEND_FLAGS: libc::c_int = 0;
-
-use crate::stream_read::MAX_IOVECS;
 
 /// An I/O object registered with a reactor, as in `async-io`.
 ///
@@ -305,24 +304,24 @@ impl<T: AsFd> Async<T> {
 
 /// The byte-transfer helpers behind the `AsyncRead`/`AsyncWrite` impls. With
 /// `stream` (TCP and Unix streams only) a short transfer clears readiness at
-/// once; see `Source::poll_stream_io`.
+/// once; see `Source::poll_stream_read` and `Source::poll_stream_write`.
 impl<T: AsFd> Async<T>
 where
     for<'a> &'a T: Read + Write,
 {
-    fn poll_transfer(
+    /// Writes with `op`; `stream` as for the helpers below.
+    fn poll_write_op(
         &self,
-        direction: Direction,
         cx: &mut Context<'_>,
         stream: bool,
         len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
-        match (stream, direction) {
-            (true, _) => self.source.poll_stream_io(direction, cx, len, || op(io)),
-            (false, Direction::Read) => self.source.poll_read_with(cx, || op(io)),
-            (false, Direction::Write) => self.source.poll_write_with(cx, || op(io)),
+        if stream {
+            self.source.poll_stream_write(cx, len, || op(io))
+        } else {
+            self.source.poll_write_with(cx, || op(io))
         }
     }
 
@@ -339,8 +338,8 @@ where
             }];
             return self.poll_read_stream(cx, &mut iov);
         }
-        let len = buf.len();
-        self.poll_transfer(Direction::Read, cx, stream, len, |mut io| io.read(buf))
+        let mut io = self.get_ref();
+        self.source.poll_read_with(cx, || io.read(buf))
     }
 
     /// Reads a stream socket into possibly uninitialised memory (tokio's
@@ -373,10 +372,8 @@ where
             };
             return self.poll_read_stream(cx, iovs);
         }
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.poll_transfer(Direction::Read, cx, stream, len, |mut io| {
-            io.read_vectored(bufs)
-        })
+        let mut io = self.get_ref();
+        self.source.poll_read_with(cx, || io.read_vectored(bufs))
     }
 
     /// Reads a stream socket (TCP, Unix) into `iovs`, each a buffer valid for
@@ -412,16 +409,14 @@ where
     ) -> Poll<io::Result<usize>> {
         if stream {
             let fd = self.source.raw_fd();
-            return self.poll_transfer(Direction::Write, cx, true, buf.len(), |_| {
+            return self.poll_write_op(cx, true, buf.len(), |_| {
                 // SAFETY: `buf` is valid for reads of `buf.len()` bytes, and
                 // `fd` is open: it closes only after `self` is dropped.
                 let n = unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), SEND_FLAGS) };
                 usize::try_from(n).map_err(|_| io::Error::last_os_error())
             });
         }
-        self.poll_transfer(Direction::Write, cx, stream, buf.len(), |mut io| {
-            io.write(buf)
-        })
+        self.poll_write_op(cx, stream, buf.len(), |mut io| io.write(buf))
     }
 
     /// Writes `bufs`; stream sockets use `sendmsg(MSG_NOSIGNAL)` (std's
@@ -435,7 +430,7 @@ where
         let len = bufs.iter().map(|b| b.len()).sum();
         if stream {
             let fd = self.source.raw_fd();
-            return self.poll_transfer(Direction::Write, cx, true, len, |_| {
+            return self.poll_write_op(cx, true, len, |_| {
                 // SAFETY: an all-zero `msghdr` is valid (no name, no control data).
                 let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
                 // `IoSlice` is ABI-compatible with `iovec` on Unix (std guarantees it);
@@ -448,9 +443,7 @@ where
                 usize::try_from(n).map_err(|_| io::Error::last_os_error())
             });
         }
-        self.poll_transfer(Direction::Write, cx, stream, len, |mut io| {
-            io.write_vectored(bufs)
-        })
+        self.poll_write_op(cx, stream, len, |mut io| io.write_vectored(bufs))
     }
 
     pub(crate) fn poll_flush_io(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -14,7 +14,7 @@
 //!   level-triggered, and zero-timeout polls leave it: see `wait`).
 //! - **`EPOLLRDHUP`.** `polling` does not ask for it, so a peer's FIN looks
 //!   like plain readability. Knowing it lets a short read clear readiness
-//!   safely (see `Source::poll_stream_io`), which saves the `recv` that would
+//!   safely (see `Source::poll_stream_read`), which saves the `recv` that would
 //!   only return `WouldBlock`, as tokio does.
 //!
 //! So on Linux the reactor registers fds itself (`EPOLLIN | EPOLLOUT |

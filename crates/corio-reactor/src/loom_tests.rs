@@ -91,7 +91,7 @@ fn short_read_clear_against_half_close() {
         let t = thread::spawn(move || {
             // A read of 3 bytes into 16: a short transfer.
             let n = block_on(poll_fn(|cx| {
-                reader.poll_stream_io(Direction::Read, cx, 16, || Ok(3))
+                reader.poll_stream_read(cx, 16, || Ok((3, None)))
             }))
             .unwrap();
             assert_eq!(n, 3);

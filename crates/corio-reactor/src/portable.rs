@@ -3,7 +3,7 @@
 //! Same interface as `epoll.rs`. Registration is edge-triggered
 //! ([`PollMode::Edge`]); `polling` does not report a peer's half-close
 //! separately here, so sources never get `READ_CLOSED` and short reads do not
-//! clear readiness (see `Source::poll_stream_io`).
+//! clear readiness (see `Source::poll_stream_read`).
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};

@@ -32,12 +32,12 @@
 use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
+use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
 use crate::reactor::Backend;
 use crate::stream_read::QueueHint;
-use std::sync::Weak;
 
 pub(crate) const READABLE: usize = 0b0001;
 pub(crate) const WRITABLE: usize = 0b0010;
@@ -451,37 +451,33 @@ impl Source {
         self.poll_io(Direction::Write, cx, op)
     }
 
-    /// [`poll_read_with`](Source::poll_read_with) /
     /// [`poll_write_with`](Source::poll_write_with) for a byte-stream socket
-    /// (TCP, Unix stream) transferring up to `len` bytes: a transfer of some
-    /// but fewer than `len` bytes means the kernel's receive queue was drained
-    /// (or its send buffer filled), so the readiness bit is cleared at once and
-    /// the next call waits for a new edge instead of spending a syscall on
-    /// `WouldBlock`. An edge that arrived meanwhile has a newer tick and
-    /// survives the clear. Not for datagrams, pipes or ttys, where a short
-    /// transfer proves nothing.
+    /// (TCP, Unix stream) writing up to `len` bytes: a write of some but fewer
+    /// than `len` bytes filled the kernel's send buffer, so the writable bit
+    /// is cleared at once and the next call waits for a new edge instead of
+    /// spending a syscall on `WouldBlock`. An edge that arrived meanwhile has
+    /// a newer tick and survives the clear. Not for datagrams, pipes or ttys,
+    /// where a short transfer proves nothing.
+    pub(crate) fn poll_stream_write(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_hinted(Direction::Write, cx, op, |&n| n > 0 && n < len)
+    }
+
+    /// [`poll_read_with`](Source::poll_read_with) for a byte-stream socket
+    /// reading up to `len` bytes, whose `op` returns the bytes read and, where
+    /// the kernel reports it, how many it still queues (see `stream_read.rs`).
+    /// A read of some but fewer than `len` bytes drained the receive queue,
+    /// and so did one after which the kernel reports `Some(0)`: readiness is
+    /// cleared at once, under the same tick rule as a `WouldBlock`.
     ///
     /// A short read is no proof when the peer's FIN is queued behind the data
     /// (the next read returns 0 without a new edge), so reads use the hint
     /// only where the reactor reports half-closes (`READ_CLOSED`, Linux's
     /// `EPOLLRDHUP`), and never once that bit is set.
-    pub(crate) fn poll_stream_io(
-        &self,
-        direction: Direction,
-        cx: &mut Context<'_>,
-        len: usize,
-        mut op: impl FnMut() -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        match direction {
-            Direction::Read => self.poll_stream_read(cx, len, || Ok((op()?, None))),
-            Direction::Write => self.poll_io_hinted(direction, cx, op, |&n| n > 0 && n < len),
-        }
-    }
-
-    /// [`poll_stream_io`](Source::poll_stream_io) for reads whose `op` may
-    /// also report how many bytes the kernel still queues after it (see
-    /// `stream_read.rs`): `Some(0)` after a read of some bytes clears
-    /// readiness like a short read does, under the same rules.
     pub(crate) fn poll_stream_read(
         &self,
         cx: &mut Context<'_>,
